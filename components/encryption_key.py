@@ -1,0 +1,132 @@
+"""EncryptionKey: one customer-managed KMS key per data class, with its DR replica."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .documents import key_policy
+from .scope import DisasterRecovery
+from .spec import EnvironmentSpec
+from .tagging import tags_for
+
+
+@dataclass(frozen=True)
+class EncryptionKeyArgs:
+    """Arguments of EncryptionKey."""
+
+    spec: EnvironmentSpec
+    """The environment: account, regions, tags, deletion window."""
+    data_class: str
+    """The data class this key protects (`restricted`, `confidential`, ...)."""
+    dr_provider: aws.Provider | None = None
+    """When set, the key is multi-Region and a replica key is created in the DR region."""
+
+
+class EncryptionKey(pulumi.ComponentResource):
+    """A symmetric customer-managed key: rotation on, 30-day deletion window, an alias.
+
+    Its key policy is attached separately (`attach_policy`) once the roles that may use
+    it exist, so that usage is granted to exactly those roles and nobody else.
+    """
+
+    arn: pulumi.Output[str]
+    """ARN of the key in the primary region."""
+    key_id: pulumi.Output[str]
+    """Key id in the primary region."""
+    alias_name: pulumi.Output[str]
+    """`alias/<project>-<env>-<class>`."""
+    dr_arn: pulumi.Output[str] | None
+    """ARN of the replica key in the DR region (None without DR)."""
+
+    def __init__(
+        self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("backend-storage:kms:EncryptionKey", name, None, opts)
+        spec = args.spec
+        self._spec = spec
+        self._name = name
+        tags = tags_for(spec, args.data_class)
+        protect = spec.defaults.protect
+        child = pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect)
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{spec.prefix}: data classified {args.data_class}",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=spec.defaults.key_deletion_window_days,
+            multi_region=args.dr_provider is not None,
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            tags=tags,
+            opts=child,
+        )
+        self.alias = aws.kms.Alias(
+            f"{name}-alias",
+            name=f"alias/{name}",
+            target_key_id=self.key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.arn = self.key.arn
+        self.key_id = self.key.key_id
+        self.alias_name = self.alias.name
+        self.replica: aws.kms.ReplicaKey | None = None
+        self.dr_arn = None
+        self._dr_scope: DisasterRecovery | None = None
+        if args.dr_provider is not None:
+            self._dr_scope = DisasterRecovery(
+                f"{name}-dr", args.dr_provider, pulumi.ResourceOptions(parent=self)
+            )
+            dr_child = pulumi.ResourceOptions(
+                parent=self._dr_scope, protect=protect, retain_on_delete=protect
+            )
+            self.replica = aws.kms.ReplicaKey(
+                f"{name}-replica",
+                primary_key_arn=self.key.arn,
+                description=f"{spec.prefix}: DR replica, data classified {args.data_class}",
+                deletion_window_in_days=spec.defaults.key_deletion_window_days,
+                tags=tags,
+                opts=dr_child,
+            )
+            aws.kms.Alias(
+                f"{name}-replica-alias",
+                name=f"alias/{name}",
+                target_key_id=self.replica.key_id,
+                opts=pulumi.ResourceOptions(parent=self._dr_scope),
+            )
+            self.dr_arn = self.replica.arn
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "key_id": self.key_id,
+                "alias_name": self.alias_name,
+                "dr_arn": self.dr_arn,
+            }
+        )
+
+    def attach_policy(
+        self,
+        users: Sequence[pulumi.Input[str]] = (),
+        dr_users: Sequence[pulumi.Input[str]] = (),
+    ) -> None:
+        """Create the key policies: administration by the account, use by `users` only.
+
+        Call once, after the roles exist. `dr_users` may use the DR replica key.
+        """
+        spec = self._spec
+        aws.kms.KeyPolicy(
+            f"{self._name}-policy",
+            key_id=self.key.key_id,
+            policy=key_policy(spec.account_id, spec.region, users),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        if self.replica is not None and self._dr_scope is not None and spec.dr_region:
+            aws.kms.KeyPolicy(
+                f"{self._name}-replica-policy",
+                key_id=self.replica.key_id,
+                policy=key_policy(spec.account_id, spec.dr_region, dr_users),
+                opts=pulumi.ResourceOptions(parent=self._dr_scope),
+            )

@@ -1,0 +1,150 @@
+"""StorageEnvironment: the whole storage tier of one environment, composed from its spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from . import outputs as out
+from .bucket import LogBucket, LogBucketArgs, ObjectBucket, ObjectBucketArgs
+from .encryption_key import EncryptionKey, EncryptionKeyArgs
+from .naming import resource_name
+from .spec import EnvironmentSpec
+
+
+class StorageEnvironment(pulumi.ComponentResource):
+    """Keys, buckets, databases, caches and access of one environment.
+
+    Order matters and is explicit: keys first (everything is encrypted with them),
+    then stores, then the roles that use the stores, and last the key policies that
+    name exactly those roles.
+    """
+
+    keys: dict[str, EncryptionKey]
+    """One customer-managed key per data class in use."""
+    buckets: dict[str, ObjectBucket]
+    """Buckets by logical name."""
+    databases: dict[str, Any]
+    """Databases (ManagedDatabase) by logical name."""
+    caches: dict[str, Any]
+    """Caches (Cache) by logical name."""
+    roles: dict[str, Any]
+    """Application roles by application name."""
+
+    def __init__(self, spec: EnvironmentSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("backend-storage:index:StorageEnvironment", spec.prefix, None, opts)
+        self.spec = spec
+        self.dr_provider = self._dr_provider()
+        self.keys = {
+            data_class: EncryptionKey(
+                resource_name(spec, data_class),
+                EncryptionKeyArgs(spec, data_class, self.dr_provider),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for data_class in spec.data_classes()
+        }
+        self.log_bucket = LogBucket(
+            resource_name(spec, "access-logs"),
+            LogBucketArgs(spec),
+            pulumi.ResourceOptions(parent=self),
+        )
+        self.dr_log_bucket: LogBucket | None = None
+        if self.dr_provider is not None and any(b.replication for b in spec.buckets.values()):
+            self.dr_log_bucket = LogBucket(
+                resource_name(spec, "dr-access-logs"),
+                LogBucketArgs(spec),
+                pulumi.ResourceOptions(parent=self, providers=[self.dr_provider]),
+            )
+        self.buckets = self._buckets()
+        self.databases = self._databases()
+        self.caches = self._caches()
+        self.roles = self._access()
+        self._key_policies()
+        self.register_outputs(self.outputs())
+
+    def _dr_provider(self) -> aws.Provider | None:
+        spec = self.spec
+        if not spec.dr_enabled or spec.dr_region is None:
+            return None
+        return aws.Provider(
+            resource_name(spec, "dr"),
+            region=spec.dr_region,
+            allowed_account_ids=[spec.account_id],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _buckets(self) -> dict[str, ObjectBucket]:
+        spec = self.spec
+        return {
+            name: ObjectBucket(
+                resource_name(spec, name),
+                ObjectBucketArgs(
+                    spec=spec,
+                    logical_name=name,
+                    bucket=bucket,
+                    key=self.keys[bucket.data_classification],
+                    log_bucket=self.log_bucket,
+                    dr_provider=self.dr_provider if bucket.replication else None,
+                    dr_log_bucket=self.dr_log_bucket,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for name, bucket in spec.buckets.items()
+        }
+
+    def _databases(self) -> dict[str, Any]:
+        # Filled by the databases issue (components/database.py).
+        return {}
+
+    def _caches(self) -> dict[str, Any]:
+        # Filled by the databases issue (components/cache.py).
+        return {}
+
+    def _access(self) -> dict[str, Any]:
+        # Filled by the access issue (components/access.py).
+        return {}
+
+    def _key_policies(self) -> None:
+        """Attach each key's policy, naming the roles that need it (see the access issue)."""
+        users = self._key_users()
+        for data_class, key in self.keys.items():
+            key.attach_policy(users.get(data_class, []), self._dr_key_users().get(data_class, []))
+
+    def _key_users(self) -> dict[str, list[pulumi.Input[str]]]:
+        """Role ARNs that may use each key directly, by data class."""
+        return {}
+
+    def _dr_key_users(self) -> dict[str, list[pulumi.Input[str]]]:
+        """Role ARNs that may use each DR replica key, by data class (S3 replication roles)."""
+        users: dict[str, list[pulumi.Input[str]]] = {}
+        for bucket in self.buckets.values():
+            if bucket.replication_role is not None:
+                users.setdefault(bucket.data_class, []).append(bucket.replication_role.arn)
+        return users
+
+    def outputs(self) -> dict[str, Any]:
+        """Stack outputs, keyed by the names in `components.outputs`."""
+        spec = self.spec
+        return {
+            out.ENVIRONMENT: {
+                out.ENV_NAME: spec.stack,
+                out.ENV_TIER: spec.tier,
+                out.ENV_REGION: spec.region,
+                out.ENV_DR_REGION: spec.dr_region,
+                out.ENV_ACCOUNT_ID: spec.account_id,
+            },
+            out.KEYS: {
+                data_class: {
+                    out.KEY_ARN: key.arn,
+                    out.KEY_ALIAS_NAME: key.alias_name,
+                    out.KEY_DR_ARN: key.dr_arn,
+                }
+                for data_class, key in self.keys.items()
+            },
+            out.BUCKETS: {name: bucket.outputs() for name, bucket in self.buckets.items()},
+            out.DATABASES: {name: db.outputs() for name, db in self.databases.items()},
+            out.CACHES: {name: cache.outputs() for name, cache in self.caches.items()},
+            out.ROLES: {name: role.outputs() for name, role in self.roles.items()},
+        }

@@ -1,0 +1,198 @@
+"""The whole environment: one stack file, validated, with every default layered in."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field, StringConstraints
+from typing_extensions import Annotated
+
+from .access import ApplicationSpec
+from .base import LogicalName, SpecModel, SubnetId, Tags
+from .defaults import TierDefaults
+from .stores import BucketSpec, CacheSpec, DatabaseSpec
+
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+
+
+class NetworkSpec(SpecModel):
+    """Where the databases and caches live: the VPC and its private subnets, per region."""
+
+    vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")]
+    subnet_ids: tuple[SubnetId, ...] = Field(min_length=2)
+    dr_vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")] | None = None
+    dr_subnet_ids: tuple[SubnetId, ...] = ()
+
+
+class KubernetesSpec(SpecModel):
+    """How the program reaches the cluster's API to create ServiceAccounts and ConfigMaps."""
+
+    context: str | None = Field(default=None, description="kubeconfig context; default: current.")
+    kubeconfig: str | None = Field(default=None, description="Path to a kubeconfig file.")
+
+
+class ClusterSpec(SpecModel):
+    """The environment's EKS cluster, for IRSA / Pod Identity and the Kubernetes hand-off."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")]
+    oidc_provider_arn: (
+        Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/.+$")]
+        | None
+    ) = None
+    kubernetes: KubernetesSpec | None = Field(
+        default=None, description="Set to manage ServiceAccounts/ConfigMaps in the cluster."
+    )
+
+
+class EnvironmentSpec(SpecModel):
+    """One environment (Pulumi stack): context from the engine plus the stack file's keys."""
+
+    project: str
+    stack: str
+    region: Region
+    account_id: AccountId
+    tier: Literal["dev", "staging", "prod"]
+    owner: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    dr_region: Region | None = None
+    network: NetworkSpec
+    cluster: ClusterSpec | None = None
+    tags: Tags = {}
+    defaults: TierDefaults
+    buckets: dict[LogicalName, BucketSpec] = {}
+    databases: dict[LogicalName, DatabaseSpec] = {}
+    caches: dict[LogicalName, CacheSpec] = {}
+    applications: dict[LogicalName, ApplicationSpec] = {}
+
+    @property
+    def prefix(self) -> str:
+        """`<project>-<env>`: the start of every resource name of this environment."""
+        return f"{self.project}-{self.stack}"
+
+    @property
+    def dr_enabled(self) -> bool:
+        """Whether any store of this environment has a copy in the DR region."""
+        return any(b.replication for b in self.buckets.values()) or any(
+            d.cross_region_replica for d in self.databases.values()
+        )
+
+    def data_classes(self) -> list[str]:
+        """Data classes in use, sorted: one customer-managed key each."""
+        used = {b.data_classification for b in self.buckets.values()}
+        used |= {d.data_classification for d in self.databases.values()}
+        used |= {c.data_classification for c in self.caches.values()}
+        return sorted(used)
+
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem found after the models validated: where (key path) and what."""
+
+    path: Path
+    message: str
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """A ` (did you mean 'x'?)` suffix when a close match exists, else ''."""
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def cross_check(spec: EnvironmentSpec) -> list[Problem]:
+    """Rules that span several keys: references, DR prerequisites, replica overrides."""
+    problems: list[Problem] = []
+    problems += _check_dr(spec)
+    problems += _check_references(spec)
+    for name, db in spec.databases.items():
+        for index in db.replica_overrides:
+            if not 1 <= index <= db.replicas:
+                problems.append(
+                    Problem(
+                        ("databases", name, "replicaOverrides", index),
+                        f"replica {index} does not exist: replicas are numbered 1 to {db.replicas}",
+                    )
+                )
+        if db.max_allocated_storage < db.allocated_storage:
+            problems.append(
+                Problem(
+                    ("databases", name, "maxAllocatedStorage"),
+                    f"must be at least allocatedStorage ({db.allocated_storage})",
+                )
+            )
+    return problems
+
+
+def _check_dr(spec: EnvironmentSpec) -> list[Problem]:
+    problems: list[Problem] = []
+    if spec.dr_region is not None and spec.dr_region == spec.region:
+        problems.append(Problem(("drRegion",), f"must differ from aws:region ({spec.region})"))
+    if spec.dr_enabled and spec.dr_region is None:
+        problems.append(
+            Problem(
+                ("drRegion",),
+                "is required: a store replicates to the DR region "
+                "(set backend-storage:drRegion, or turn DR off in defaults)",
+            )
+        )
+    needs_dr_network = any(d.cross_region_replica for d in spec.databases.values())
+    if needs_dr_network and not spec.network.dr_subnet_ids:
+        problems.append(
+            Problem(
+                ("network", "drSubnetIds"),
+                "is required: a database has a cross-region replica; list two or more "
+                "subnets of the DR region",
+            )
+        )
+    return problems
+
+
+def _check_references(spec: EnvironmentSpec) -> list[Problem]:
+    problems: list[Problem] = []
+    kinds = {
+        "buckets": list(spec.buckets),
+        "databases": list(spec.databases),
+        "caches": list(spec.caches),
+    }
+    for app_name, app in spec.applications.items():
+        granted = {
+            "buckets": list(app.grants.buckets),
+            "databases": list(app.grants.databases),
+            "caches": list(app.grants.caches),
+        }
+        for kind, names in granted.items():
+            for store in names:
+                if store not in kinds[kind]:
+                    problems.append(
+                        Problem(
+                            ("applications", app_name, "grants", kind, store),
+                            f"no {kind[:-1]} named '{store}' is declared in "
+                            f"backend-storage:{kind}{did_you_mean(store, kinds[kind])}",
+                        )
+                    )
+        k8s = app.identity.kubernetes
+        if k8s is not None and spec.cluster is None:
+            problems.append(
+                Problem(
+                    ("applications", app_name, "identity", "kubernetes"),
+                    "needs backend-storage:cluster (the EKS cluster name) to be set",
+                )
+            )
+        elif (
+            k8s is not None
+            and k8s.mechanism == "irsa"
+            and spec.cluster is not None
+            and spec.cluster.oidc_provider_arn is None
+        ):
+            problems.append(
+                Problem(
+                    ("applications", app_name, "identity", "kubernetes", "mechanism"),
+                    "irsa needs backend-storage:cluster.oidcProviderArn "
+                    "(or use mechanism: pod-identity)",
+                )
+            )
+    return problems

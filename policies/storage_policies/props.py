@@ -1,0 +1,121 @@
+"""Small readers for engine property bags.
+
+Props arrive as `pulumi_policy`'s unknown-checking proxies (or plain dicts in tests): reading
+an unknown value raises `UnknownValueError`, which is how a rule avoids judging a value
+that only exists after deployment. These helpers keep that behaviour: they never swallow
+the exception, they only normalise the shapes the engine sends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: The stack name sits in the URN: ``urn:pulumi:<stack>::<project>::<type>::<name>``.
+_URN_PREFIX = "urn:pulumi:"
+
+
+def is_true(value: Any) -> bool:
+    """True for ``True`` and the string ``"true"`` (provider inputs arrive as strings)."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def is_false(value: Any) -> bool:
+    """True for ``False`` and the string ``"false"``."""
+    return value is False or (isinstance(value, str) and value.lower() == "false")
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list for a list, a proxy list, a single value or nothing."""
+    if value is None:
+        return []
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [value[i] for i in range(len(value))]
+    return [value]
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """A mapping for a mapping or a JSON object string; empty otherwise."""
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, str):
+        try:
+            loaded = json.loads(value)
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
+def as_int(value: Any) -> int | None:
+    """An int for an int or a numeric string; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value))
+        except ValueError:
+            return None
+    return None
+
+
+def first(value: Any) -> Mapping[str, Any]:
+    """The first element of a list-of-objects property (single-block inputs), or {}."""
+    items = as_list(value)
+    if items and isinstance(items[0], Mapping):
+        return items[0]
+    return as_mapping(value)
+
+
+def stack_of(urn: str) -> str | None:
+    """The stack name embedded in a URN."""
+    if not urn.startswith(_URN_PREFIX):
+        return None
+    return urn[len(_URN_PREFIX) :].split("::", 1)[0] or None
+
+
+def project_of(urn: str) -> str | None:
+    """The project name embedded in a URN."""
+    parts = urn[len(_URN_PREFIX) :].split("::") if urn.startswith(_URN_PREFIX) else []
+    return parts[1] if len(parts) > 1 else None
+
+
+def environment(config: Mapping[str, Any], urn: str) -> str | None:
+    """The environment being judged: config ``environment``, else the stack name."""
+    configured = config.get("environment")
+    if isinstance(configured, str) and configured:
+        return configured
+    return stack_of(urn)
+
+
+def arn_region(arn: Any) -> str | None:
+    """The region field of an ARN (``arn:aws:kms:<region>:...``); None for non-ARNs."""
+    if not isinstance(arn, str) or not arn.startswith("arn:"):
+        return None
+    parts = arn.split(":")
+    return parts[3] or None if len(parts) > 5 else None
+
+
+def arn_account(arn: Any) -> str | None:
+    """The account field of an ARN; None for non-ARNs or account-less ARNs."""
+    if not isinstance(arn, str) or not arn.startswith("arn:"):
+        return None
+    parts = arn.split(":")
+    return parts[4] or None if len(parts) > 5 else None
+
+
+def version_tuple(version: Any) -> tuple[int, ...] | None:
+    """``"15.4"`` -> (15, 4), ``"5.0.6"`` -> (5, 0, 6); None when absent or not numeric."""
+    if not isinstance(version, str) or not version:
+        return None
+    numbers: list[int] = []
+    for part in version.split("."):
+        digits = re.match(r"\d+", part)
+        if not digits:
+            break
+        numbers.append(int(digits.group()))
+    return tuple(numbers) or None

@@ -1,0 +1,1 @@
+"""storagectl: the driver — spec validation, offline engine, policy review, deploy, verification."""

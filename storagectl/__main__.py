@@ -1,0 +1,5 @@
+"""`python -m storagectl`."""
+
+from storagectl.cli import main
+
+main()

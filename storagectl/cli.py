@@ -1,0 +1,119 @@
+"""`storagectl`: validate, plan (check mode), review (diff mode), verify — over Pulumi programs."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stackspec import SpecError, load_stack_file, read_stack_file, stack_name
+
+from .engine import ProgramError
+from .planner import eprint, plan_stack
+from .report import render
+from .workspace import find_program, stack_file, stacks
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Offline plans, policy review and post-deploy checks for the storage tier.",
+)
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
+
+
+class PlanFormat(str, Enum):
+    """Output forms of `plan`."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+def _fail(problems: list[str]) -> typer.Exit:
+    for line in problems:
+        eprint(line)
+    return typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def validate(
+    targets: Annotated[
+        list[str] | None, typer.Argument(help="Stack names (dev) or stack files; default: all.")
+    ] = None,
+) -> None:
+    """Validate stack files: exit 0 when valid, 2 with `file:line: key: problem` lines when not."""
+    try:
+        program = find_program()
+    except ProgramError as exc:
+        raise _fail([f"error: {exc}"]) from None
+    names = targets or stacks(program)
+    problems: list[str] = []
+    for target in names:
+        try:
+            path = Path(target) if target.endswith((".yaml", ".yml")) else stack_file(program, target)
+            spec = load_stack_file(path)
+            print(f"{path}: valid ({spec.tier}, {len(spec.buckets)} buckets, "
+                  f"{len(spec.databases)} databases, {len(spec.caches)} caches, "
+                  f"{len(spec.applications)} applications)")
+        except SpecError as exc:
+            problems += [str(p) for p in exc.problems]
+        except ProgramError as exc:
+            problems.append(f"error: {exc}")
+    if problems:
+        raise _fail(problems)
+
+
+@app.command()
+def plan(
+    env: Annotated[str | None, typer.Argument(help="Stack name, e.g. dev.")] = None,
+    fmt: Annotated[PlanFormat, typer.Option("--format", help="Output form.")] = PlanFormat.table,
+    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+    preview: Annotated[
+        bool, typer.Option(help="Leave computed outputs unknown, as `pulumi preview` does.")
+    ] = False,
+    program: Annotated[
+        Path | None, typer.Option(help="Directory of any Pulumi Python program.")
+    ] = None,
+    stack: Annotated[str | None, typer.Option(help="Stack name (with --program).")] = None,
+    config_file: Annotated[
+        Path | None, typer.Option(help="Stack config file (default: the stack's own).")
+    ] = None,
+) -> None:
+    """Check mode: run the program offline, review it against the policy pack, print the plan.
+
+    Exit 0 without mandatory violations, 1 with, 2 on invalid input.
+    """
+    name = stack or env
+    if name is None:
+        raise _fail(["error: name the stack: `storagectl plan dev` or `--program DIR --stack NAME`"])
+    try:
+        program_dir = program.resolve() if program is not None else find_program()
+        if program is not None and not (program_dir / "Pulumi.yaml").exists():
+            raise ProgramError(f"{program_dir}: no Pulumi.yaml; --program takes a Pulumi project directory")
+        path = config_file or stack_file(program_dir, name)
+        document = plan_stack(program_dir, name, path, preview, notify=eprint)
+    except SpecError as exc:
+        raise _fail([str(p) for p in exc.problems]) from None
+    except ProgramError as exc:
+        raise _fail([f"error: {exc}"]) from None
+    text = render(document, fmt.value)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        eprint(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+    mandatory = document["summary"]["violations"]["mandatory"]
+    raise typer.Exit(EXIT_VIOLATIONS if mandatory else EXIT_OK)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+_ = (read_stack_file, stack_name)  # re-exported for commands that plan other revisions

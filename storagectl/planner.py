@@ -1,0 +1,62 @@
+"""Plan one stack: read its config, check its spec, run the program offline, build the plan."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from stackspec import SpecError, build_spec, read_stack_file, stack_name
+
+from .engine import ProgramError, run_program
+from .plan import build_plan
+from .sources import resource_sources
+
+OUR_PROJECT = "backend-storage"
+
+
+def plan_stack(
+    program_dir: Path,
+    stack: str,
+    config_file: Path,
+    preview: bool = False,
+    notify: Any = None,
+) -> dict[str, Any]:
+    """The plan document of `stack`; raises SpecError or ProgramError on bad input."""
+    source = read_stack_file(config_file)
+    if source.secret_keys and notify is not None:
+        keys = ", ".join(sorted(source.secret_keys))
+        notify(
+            f"note: {source.display}: {len(source.secret_keys)} secure value(s) ({keys}) cannot be "
+            "decrypted offline; the plan uses secret placeholders for them"
+        )
+    from .engine import project_name
+
+    project = project_name(program_dir)
+    spec = None
+    if project == OUR_PROJECT:
+        # Our own program: validate the spec first, so errors carry file:line and key path.
+        spec = build_spec(source.config, project, stack or stack_name(config_file), source)
+    try:
+        run = run_program(program_dir, stack, source.config, source.secret_keys, preview)
+    except (SpecError, ProgramError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a foreign program's failure is reported, not re-raised
+        raise ProgramError(_program_failure(program_dir, exc)) from None
+    sources = resource_sources(run.registrations, spec, source) if spec is not None else {}
+    return build_plan(run, source.config, source.secret_keys, sources)
+
+
+def _program_failure(program_dir: Path, exc: BaseException) -> str:
+    """`file:line: Type: message` of the innermost frame inside the program, no traceback."""
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith(str(program_dir.resolve())):
+            where = f"{frame.filename}:{frame.lineno}: "
+    return f"{where}the program failed: {type(exc).__name__}: {exc}"
+
+
+def eprint(message: str) -> None:
+    """Print to stderr."""
+    print(message, file=sys.stderr)

@@ -1,0 +1,5 @@
+"""Render a plan document: a rich table for terminals, Markdown for pull requests, JSON."""
+
+from .render import render
+
+__all__ = ["render"]

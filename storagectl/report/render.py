@@ -1,0 +1,83 @@
+"""One function per output form of `storagectl plan`."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def render(plan: dict[str, Any], fmt: str, width: int | None = None) -> str:
+    """The plan as text in `fmt` (table, json or markdown)."""
+    if fmt == "json":
+        return json.dumps(plan, indent=2, sort_keys=False) + "\n"
+    if fmt == "markdown":
+        return markdown(plan)
+    return table(plan, width)
+
+
+def _region(plan: dict[str, Any], resource: dict[str, Any], providers: dict[str, str]) -> str:
+    if resource["provider"]:
+        return providers.get(resource["provider"], "?")
+    return str(plan["config"].get("aws:region", ""))
+
+
+def _providers(plan: dict[str, Any]) -> dict[str, str]:
+    return {
+        r["urn"]: str(r["inputs"].get("region", ""))
+        for r in plan["resources"]
+        if r["type"].startswith("pulumi:providers:")
+    }
+
+
+def table(plan: dict[str, Any], width: int | None = None) -> str:
+    """A rich table of the custom resources, then the summary and any violations."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 160, force_terminal=False, color_system=None)
+    providers = _providers(plan)
+    grid = Table(title=f"{plan['project']} / {plan['stack']}" + (" (preview)" if plan["preview"] else ""))
+    for column in ("type", "name", "region", "protect"):
+        grid.add_column(column)
+    for r in plan["resources"]:
+        if not r["custom"] or r["type"].startswith("pulumi:providers:"):
+            continue
+        grid.add_row(r["type"], r["name"], _region(plan, r, providers), "yes" if r["protect"] else "")
+    console.print(grid)
+    console.print(summary_line(plan))
+    for v in plan.get("violations", []):
+        console.print(f"[{v['enforcement']}] {v['policy']}: {v['message']}", markup=False)
+    return buffer.getvalue()
+
+
+def summary_line(plan: dict[str, Any]) -> str:
+    """`N resources (C custom, P protected, S stateful); violations: M mandatory, A advisory`."""
+    s = plan["summary"]
+    v = s["violations"]
+    return (
+        f"{s['resources']} resources ({s['custom_resources']} cloud resources, "
+        f"{s['components']} components, {s['protected']} protected, {s['stateful']} stateful); "
+        f"violations: {v['mandatory']} mandatory, {v['advisory']} advisory"
+    )
+
+
+def markdown(plan: dict[str, Any]) -> str:
+    """A pull-request-comment-sized summary: counts by type, then violations."""
+    lines = [
+        f"### `{plan['project']}` / `{plan['stack']}`" + (" (preview)" if plan["preview"] else ""),
+        "",
+        summary_line(plan),
+        "",
+        "| type | count |",
+        "|---|---:|",
+    ]
+    lines += [f"| `{t}` | {n} |" for t, n in plan["summary"]["by_type"].items()]
+    violations = plan.get("violations", [])
+    if violations:
+        lines += ["", "#### Policy violations", "", "| level | policy | resource | message |", "|---|---|---|---|"]
+        for v in violations:
+            message = str(v["message"]).replace("|", "\\|")
+            lines.append(f"| {v['enforcement']} | `{v['policy']}` | `{v['name']}` | {message} |")
+    return "\n".join(lines) + "\n"

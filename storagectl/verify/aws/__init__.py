@@ -1,0 +1,1 @@
+"""Control-plane checks: one module per AWS service, each returning Verdicts."""

@@ -1,0 +1,49 @@
+"""Where things are: the Pulumi program directory, its stack files, their names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .engine import ProgramError
+
+
+def find_program(start: Path | None = None) -> Path:
+    """The nearest directory at or above `start` (default: cwd) with a Pulumi.yaml.
+
+    Falls back to the directory this package was installed from, so `storagectl plan dev`
+    works from any subdirectory of the repository.
+    """
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "Pulumi.yaml").exists():
+            return candidate
+    bundled = Path(__file__).resolve().parents[1]
+    if (bundled / "Pulumi.yaml").exists():
+        return bundled
+    raise ProgramError("no Pulumi.yaml here or above: run from the repository, or pass --program DIR")
+
+
+def stack_dir(program_dir: Path) -> Path:
+    """`stackConfigDir` of the project (Pulumi's default: the program directory)."""
+    try:
+        data = yaml.safe_load((program_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        data = {}
+    configured = data.get("stackConfigDir") if isinstance(data, dict) else None
+    return program_dir / configured if isinstance(configured, str) else program_dir
+
+
+def stack_file(program_dir: Path, stack: str) -> Path:
+    """The stack file of `stack`; ProgramError listing the known stacks when it is missing."""
+    path = stack_dir(program_dir) / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        known = ", ".join(stacks(program_dir)) or "none"
+        raise ProgramError(f"{path}: no such stack file (known stacks: {known})")
+    return path
+
+
+def stacks(program_dir: Path) -> list[str]:
+    """Names of the stacks that have a stack file, sorted."""
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in stack_dir(program_dir).glob("Pulumi.*.yaml"))
