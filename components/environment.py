@@ -8,8 +8,16 @@ import pulumi
 import pulumi_aws as aws
 
 from . import outputs as out
+from .access import ApplicationAccess, ApplicationAccessArgs, bucket_target, cache_target, database_target
 from .bucket import LogBucket, LogBucketArgs, ObjectBucket, ObjectBucketArgs
 from .encryption_key import EncryptionKey, EncryptionKeyArgs
+from .kubernetes import (
+    WorkloadBinding,
+    WorkloadBindings,
+    WorkloadBindingsArgs,
+    application_settings,
+    cluster_provider,
+)
 from .naming import resource_name
 from .spec import EnvironmentSpec
 
@@ -62,6 +70,7 @@ class StorageEnvironment(pulumi.ComponentResource):
         self.caches = self._caches()
         self.roles = self._access()
         self._key_policies()
+        self.workloads = self._kubernetes()
         self.register_outputs(self.outputs())
 
     def _dr_provider(self) -> aws.Provider | None:
@@ -103,8 +112,19 @@ class StorageEnvironment(pulumi.ComponentResource):
         return {}
 
     def _access(self) -> dict[str, Any]:
-        # Filled by the access issue (components/access.py).
-        return {}
+        """One role per application, holding exactly its grants (components/access.py)."""
+        spec = self.spec
+        buckets = {name: bucket_target(b) for name, b in self.buckets.items()}
+        databases = {name: database_target(d) for name, d in self.databases.items()}
+        caches = {name: cache_target(c) for name, c in self.caches.items()}
+        return {
+            application: ApplicationAccess(
+                resource_name(spec, application),
+                ApplicationAccessArgs(spec, application, buckets, databases, caches),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for application in sorted(spec.applications)
+        }
 
     def _key_policies(self) -> None:
         """Attach each key's policy, naming the roles that need it (see the access issue)."""
@@ -113,8 +133,58 @@ class StorageEnvironment(pulumi.ComponentResource):
             key.attach_policy(users.get(data_class, []), self._dr_key_users().get(data_class, []))
 
     def _key_users(self) -> dict[str, list[pulumi.Input[str]]]:
-        """Role ARNs that may use each key directly, by data class."""
-        return {}
+        """Role ARNs that may use each key directly, by data class.
+
+        Derived from the grants, never declared: a role granted a bucket uses that
+        bucket's key through S3 (SSE-KMS is done with the caller's permissions), and so
+        does the bucket's replication role to read the source. Databases and caches
+        decrypt with the service's own grant (the key policy's storage-services
+        statement), so connecting to them makes no role a key user; a cache password
+        secret is decrypted through Secrets Manager under that same statement.
+        """
+        users: dict[str, list[pulumi.Input[str]]] = {}
+        seen: set[tuple[str, str]] = set()
+        for application, access in sorted(self.roles.items()):
+            for store in sorted(self.spec.applications[application].grants.buckets):
+                data_class = self.buckets[store].data_class
+                if (data_class, application) not in seen:
+                    seen.add((data_class, application))
+                    users.setdefault(data_class, []).append(access.arn)
+        for _, bucket in sorted(self.buckets.items()):
+            if bucket.replication_role is not None:
+                users.setdefault(bucket.data_class, []).append(bucket.replication_role.arn)
+        return users
+
+    def _kubernetes(self) -> WorkloadBindings | None:
+        """ServiceAccounts and ConfigMaps in the cluster, when the stack names a cluster API."""
+        spec = self.spec
+        if spec.cluster is None or spec.cluster.kubernetes is None:
+            return None
+        provider = cluster_provider(
+            resource_name(spec, "kubernetes"),
+            spec.cluster.kubernetes,
+            pulumi.ResourceOptions(parent=self),
+        )
+        workloads: dict[str, WorkloadBinding] = {}
+        for application, app in sorted(spec.applications.items()):
+            identity = app.identity.kubernetes
+            if identity is None:
+                continue
+            role_arn = self.roles[application].arn
+            workloads[application] = WorkloadBinding(
+                namespace=identity.namespace,
+                service_account=identity.service_account,
+                mechanism=identity.mechanism,
+                role_arn=role_arn,
+                settings=application_settings(
+                    spec, application, role_arn, self.buckets, self.databases, self.caches
+                ),
+            )
+        return WorkloadBindings(
+            resource_name(spec, "workloads"),
+            WorkloadBindingsArgs(spec, workloads),
+            pulumi.ResourceOptions(parent=self, providers=[provider]),
+        )
 
     def _dr_key_users(self) -> dict[str, list[pulumi.Input[str]]]:
         """Role ARNs that may use each DR replica key, by data class (S3 replication roles)."""

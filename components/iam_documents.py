@@ -331,6 +331,61 @@ def split_documents(
     return render_documents(statements, plan_documents(statements, limit))
 
 
+# Sizing before the ARNs are known --------------------------------------------------
+
+# The number of managed policies must be fixed when the program runs, but ARNs are only
+# known after deployment (and are unknown during preview). Documents are therefore
+# planned with every ARN at the longest AWS allows, so a real document is never larger
+# than its plan, and the same grants always give the same policies.
+_LONGEST_PARTITION = "aws-us-gov"
+_LONGEST_BUCKET_NAME = 63
+_LONGEST_KEY_ID = 36  # a UUID, or `mrk-` + 32 hex digits for multi-Region keys
+_LONGEST_RDS_RESOURCE_ID = 64  # `db-` / `cluster-` + 26 characters today
+_LONGEST_ELASTICACHE_ID = 64  # replication group ids are at most 40, user ids at most 40
+_LONGEST_SECRET_NAME = 512 + 7  # a name of up to 512 characters, then `-` + 6 random
+
+
+def with_longest_arns(request: PermissionRequest) -> PermissionRequest:
+    """The same grants with every ARN (and resource id) at its longest possible length."""
+    region, account = request.region, request.account_id
+    arn = f"arn:{_LONGEST_PARTITION}"
+    key = f"{arn}:kms:{region}:{account}:key/{'k' * _LONGEST_KEY_ID}"
+    elasticache = f"{arn}:elasticache:{region}:{account}"
+    return replace(
+        request,
+        partition=_LONGEST_PARTITION,
+        buckets=tuple(
+            replace(b, bucket_arn=f"{arn}:s3:::{'b' * _LONGEST_BUCKET_NAME}", key_arn=key)
+            for b in request.buckets
+        ),
+        databases=tuple(
+            replace(d, resource_ids=tuple("r" * _LONGEST_RDS_RESOURCE_ID for _ in d.resource_ids))
+            for d in request.databases
+        ),
+        caches=tuple(
+            replace(
+                c,
+                replication_group_arn=f"{elasticache}:replicationgroup:{'g' * _LONGEST_ELASTICACHE_ID}",
+                user_arn=f"{elasticache}:user:{'u' * _LONGEST_ELASTICACHE_ID}",
+            )
+            for c in request.caches
+        ),
+        secrets=tuple(
+            replace(
+                s,
+                secret_arn=f"{arn}:secretsmanager:{region}:{account}:secret:{'s' * _LONGEST_SECRET_NAME}",
+                key_arn=None if s.key_arn is None else key,
+            )
+            for s in request.secrets
+        ),
+    )
+
+
+def plan_for(request: PermissionRequest, limit: int = POLICY_SIZE_LIMIT) -> list[list[str]]:
+    """The document plan (Sids per managed policy) that holds for any ARNs of `request`'s shape."""
+    return plan_documents(permission_statements(with_longest_arns(request)), limit)
+
+
 # Trust policies ---------------------------------------------------------------------
 
 

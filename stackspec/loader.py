@@ -74,8 +74,10 @@ def build_spec(
 
     raw = _namespace(config, report)
     raw = render_tree(raw, _variables(project, stack, config, raw), (), report)
-    if isinstance(raw.get("tier"), str) and raw["tier"] in TIER_DEFAULTS:
-        _layer_defaults(raw, report, secret_keys)
+    # An unknown tier is reported once by validation; layering with the strictest tier's
+    # defaults meanwhile keeps every entry from also reporting each layered key missing.
+    tier = raw.get("tier") if raw.get("tier") in TIER_DEFAULTS else "prod"
+    _layer_defaults(raw, tier, report, secret_keys)
     raw.update(
         project=project,
         stack=stack,
@@ -138,9 +140,9 @@ def _variables(project: str, stack: str, config: Mapping[str, Any], raw: dict[st
     return variables
 
 
-def _layer_defaults(raw: dict[str, Any], report: Any, secret_keys: set[str]) -> None:
+def _layer_defaults(raw: dict[str, Any], tier: str, report: Any, secret_keys: set[str]) -> None:
     """Tier defaults < stack `defaults` < each entry's own keys (see components.spec.defaults)."""
-    builtin = TIER_DEFAULTS[raw["tier"]]
+    builtin = TIER_DEFAULTS[tier]
     overrides = raw.get("defaults", {})
     merged = _merge(builtin, overrides) if isinstance(overrides, dict) else builtin
     try:

@@ -57,8 +57,8 @@ def _render(text: str, variables: dict[str, Any], path: tuple[Any, ...], report:
     except SecurityError as exc:
         report(
             path,
-            f"template refused: {str(exc).rstrip('.')}; templates may use only the "
-            "documented variables",
+            f"template refused: it reaches Python internals ({str(exc).rstrip('.')}); "
+            "templates may use only the documented variables",
         )
     except UndefinedError as exc:
         message = str(exc)

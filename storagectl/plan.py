@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -62,12 +63,23 @@ def build_plan(
         "stack": run.stack,
         "program": str(run.program),
         "preview": run.preview,
-        "config": {k: (SECRET if k in secret_keys else to_json(v, k)) for k, v in sorted(config.items())},
+        "config": {
+            k: (SECRET if k in secret_keys or _looks_secret(k) else to_json(v, k))
+            for k, v in sorted(config.items())
+        },
         "resources": resources,
         "outputs": to_json(run.stack_outputs),
         "violations": [],
         "summary": summarize(resources, []),
     }
+
+
+_SECRET_NAME = re.compile(r"(password|passwd|token|secret|private.?key|access.?key)", re.I)
+
+
+def _looks_secret(config_key: str) -> bool:
+    # A plaintext config value named like a credential is shown as a secret all the same.
+    return bool(_SECRET_NAME.search(config_key.rsplit(":", 1)[-1]))
 
 
 def _outputs(outputs: dict[str, Any], secret_outputs: list[str]) -> dict[str, Any]:

@@ -20,6 +20,12 @@ from .base import SpecModel, Window, WeeklyWindow, between
 
 Tier = Literal["dev", "staging", "prod"]
 
+LogRetentionDays = Literal[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+]
+"""A retention CloudWatch Logs accepts, days."""
+
 
 class BucketDefaults(SpecModel):
     """Bucket settings a tier sets and a bucket entry may override."""
@@ -61,6 +67,9 @@ class DatabaseDefaults(SpecModel):
         description="Replica lag the post-deploy checks accept."
     )
     cross_region_replica: bool = Field(description="A replica in the DR region.")
+    log_retention_days: LogRetentionDays = Field(
+        description="Retention of the exported database logs in CloudWatch Logs, days."
+    )
 
 
 class CacheDefaults(SpecModel):
@@ -71,6 +80,10 @@ class CacheDefaults(SpecModel):
     snapshot_retention_days: between(0, 35) = Field(description="Automatic snapshot retention, days.")
     snapshot_window: Window = Field(description="Daily snapshot window, UTC.")
     maintenance_window: WeeklyWindow = Field(description="Weekly maintenance window, UTC.")
+    final_snapshot: bool = Field(description="Take a final snapshot when the cache is deleted.")
+    log_retention_days: LogRetentionDays = Field(
+        description="Retention of the slow log in CloudWatch Logs, days."
+    )
 
 
 class TierDefaults(SpecModel):
@@ -110,6 +123,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "monitoringInterval": 60,
             "maxReplicaLagSeconds": 300,
             "crossRegionReplica": False,
+            "logRetentionDays": 14,
         },
         "caches": {
             "nodeType": "cache.t4g.small",
@@ -117,6 +131,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "snapshotRetentionDays": 1,
             "snapshotWindow": "02:00-03:00",
             "maintenanceWindow": "sun:03:30-sun:04:30",
+            "finalSnapshot": False,
+            "logRetentionDays": 14,
         },
     },
     "staging": {
@@ -144,6 +160,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "monitoringInterval": 30,
             "maxReplicaLagSeconds": 60,
             "crossRegionReplica": False,
+            "logRetentionDays": 30,
         },
         "caches": {
             "nodeType": "cache.r7g.large",
@@ -151,6 +168,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "snapshotRetentionDays": 3,
             "snapshotWindow": "02:00-03:00",
             "maintenanceWindow": "sun:03:30-sun:04:30",
+            "finalSnapshot": True,
+            "logRetentionDays": 30,
         },
     },
     "prod": {
@@ -178,6 +197,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "monitoringInterval": 15,
             "maxReplicaLagSeconds": 30,
             "crossRegionReplica": True,
+            "logRetentionDays": 365,
         },
         "caches": {
             "nodeType": "cache.r7g.xlarge",
@@ -185,6 +205,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "snapshotRetentionDays": 14,
             "snapshotWindow": "02:00-03:00",
             "maintenanceWindow": "sun:03:30-sun:04:30",
+            "finalSnapshot": True,
+            "logRetentionDays": 365,
         },
     },
 }

@@ -71,7 +71,19 @@ class DatabaseSpec(DatabaseDefaults):
     parameters: dict[str, str] = {}
     allowed_security_group_ids: tuple[SecurityGroupId, ...] = ()
     allowed_cidr_blocks: tuple[CidrBlock, ...] = ()
+    dr_allowed_security_group_ids: tuple[SecurityGroupId, ...] = Field(
+        default=(),
+        description="Clients of the DR replica: security groups of the DR region's VPC.",
+    )
+    dr_allowed_cidr_blocks: tuple[CidrBlock, ...] = Field(
+        default=(), description="Clients of the DR replica: CIDR blocks."
+    )
     replica_overrides: dict[int, ReplicaOverride] = {}
+    master_password_version: between(1, 1_000_000) = Field(
+        default=1,
+        description="Bump to rotate the generated master password (used only where RDS "
+        "cannot manage it: instances with read replicas, Aurora global databases).",
+    )
     data_classification: DataClassification = "confidential"
     tags: Tags = {}
 
@@ -91,6 +103,10 @@ class CacheSpec(CacheDefaults):
     cluster_mode: ClusterModeSpec | None = None
     authentication: Literal["iam", "password"] = Field(
         default="iam", description="How application users authenticate."
+    )
+    password_version: between(1, 1_000_000) = Field(
+        default=1,
+        description="Bump to rotate the generated application passwords (password caches).",
     )
     parameters: dict[str, str] = {}
     allowed_security_group_ids: tuple[SecurityGroupId, ...] = ()

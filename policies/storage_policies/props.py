@@ -13,8 +13,23 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pulumi_policy.proxy import UnknownValueError
+
 #: The stack name sits in the URN: ``urn:pulumi:<stack>::<project>::<type>::<name>``.
 _URN_PREFIX = "urn:pulumi:"
+
+
+def has(props: Mapping[str, Any], key: str) -> bool:
+    """True when `key` is set, even to a value unknown during preview.
+
+    Presence is decided from the keys alone, so an unknown value still counts as set.
+    """
+    if not any(name == key for name in props):
+        return False
+    try:
+        return props[key] is not None
+    except UnknownValueError:
+        return True
 
 
 def is_true(value: Any) -> bool:

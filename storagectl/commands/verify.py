@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from storagectl.verify.runner import run_verify
+from storagectl.engine import ProgramError
+from storagectl.verify.runner import EXIT_INVALID, run_verify
+from storagectl.workspace import find_program, stack_dir
 
 
 def verify(
@@ -36,10 +38,20 @@ def verify(
         typer.Option("--ca-bundle", help="CA bundle for TLS (the AWS RDS global-bundle.pem)."),
     ] = None,
     stacks_dir: Annotated[
-        Path, typer.Option("--stacks-dir", help="Folder of the Pulumi.<env>.yaml stack files.")
-    ] = Path("stacks"),
+        Path | None,
+        typer.Option(
+            "--stacks-dir",
+            help="Folder of the Pulumi.<env>.yaml stack files; default: the project's.",
+        ),
+    ] = None,
 ) -> None:
     """Run the post-deploy checks; exit 0 when all pass, 1 on failures, 2 on invalid input."""
+    if stacks_dir is None:
+        try:
+            stacks_dir = stack_dir(find_program())
+        except ProgramError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_INVALID) from None
     status = run_verify(
         env,
         outputs,

@@ -131,19 +131,28 @@ def _program_path(program_dir: Path) -> Iterator[None]:
     """Import the program's own modules from its directory, and forget them afterwards.
 
     Two programs (or two git revisions of one) may both have a `components` package:
-    each run must see its own.
+    each run must see its own, so same-named modules already loaded are set aside for
+    the run and put back after it.
     """
-    before = set(sys.modules)
+    own = {p.stem for p in program_dir.glob("*.py")} | {
+        p.name for p in program_dir.iterdir() if (p / "__init__.py").exists()
+    }
+    own.discard("__main__")
+    set_aside = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.split(".", 1)[0] in own
+    }
+    for name in set_aside:
+        del sys.modules[name]
     sys.path.insert(0, str(program_dir))
     try:
         yield
     finally:
         sys.path.remove(str(program_dir))
-        for name in set(sys.modules) - before:
-            module = sys.modules.get(name)
-            origin = getattr(module, "__file__", None) or ""
-            if origin.startswith(str(program_dir)):
-                del sys.modules[name]
+        for name in [n for n in sys.modules if n.split(".", 1)[0] in own]:
+            del sys.modules[name]
+        sys.modules.update(set_aside)
 
 
 @contextlib.contextmanager

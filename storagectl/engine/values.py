@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 SECRET = "[secret]"
@@ -36,7 +37,7 @@ def to_json(value: Any, key: str | None = None) -> Any:
         return SECRET
     if key in CREDENTIAL_KEYS and value not in (None, "", [], {}):
         return SECRET
-    if isinstance(value, str) and value == rpc.UNKNOWN:
+    if (isinstance(value, str) and value == rpc.UNKNOWN) or isinstance(value, Unknown):
         return UNKNOWN
     if isinstance(value, dict):
         return {k: to_json(v, k) for k, v in value.items()}

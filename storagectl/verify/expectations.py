@@ -93,7 +93,13 @@ def load_expectations(env: str, stacks_dir: Path, project: str = "backend-storag
     try:
         spec = load_stack_file(stack_file, project=project)
     except SpecError as exc:
-        raise VerifyInputError(stack_file, "", str(exc), "fix the stack file") from None
+        first = str(exc.problems[0]) if exc.problems else str(exc)
+        raise VerifyInputError(
+            stack_file,
+            "",
+            f"invalid stack file ({len(exc.problems)} problem(s); first: {first})",
+            f"run `storagectl validate {env}` and fix what it lists",
+        ) from None
     return expectations_from_spec(spec, source=str(stack_file))
 
 

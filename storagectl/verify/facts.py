@@ -189,7 +189,11 @@ class Facts:
     def network_endpoints(self) -> list[Endpoint]:
         """Every distinct database and cache endpoint, for resolution and port checks."""
         seen: dict[tuple[str, int], Endpoint] = {}
-        for target in [*self.database_endpoints(), *self.cache_endpoints()]:
+        targets: list[DatabaseTarget | CacheTarget] = [
+            *self.database_endpoints(),
+            *self.cache_endpoints(),
+        ]
+        for target in targets:
             key = (target.endpoint.host, target.endpoint.port)
             seen.setdefault(key, target.endpoint)
         return list(seen.values())

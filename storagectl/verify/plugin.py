@@ -32,7 +32,7 @@ class FactsPlugin:
     """Registered with `pytest.main(..., plugins=[...])` by the runner."""
 
     def __init__(self, facts: Facts) -> None:
-        self.facts = facts
+        self._facts = facts
         self.results: list[CheckResult] = []
         self.collection_errors: list[str] = []
         self._details: dict[str, str] = {}
@@ -40,12 +40,12 @@ class FactsPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         """Make the facts reachable from `pytest_generate_tests` (before any fixture)."""
-        config.stash[FACTS_KEY] = self.facts
+        config.stash[FACTS_KEY] = self._facts
 
     @pytest.fixture(scope="session")
     def facts(self) -> Facts:
         """The facts of this run."""
-        return self.facts
+        return self._facts
 
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
@@ -102,7 +102,7 @@ class FactsPlugin:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A broken suite module must not pass silently."""
         if report.failed:
-            self.collection_errors.append(f"{report.nodeid}: {one_line(report.longrepr, 400)}")
+            self.collection_errors.append(f"{report.nodeid}: {one_line(str(report.longrepr), 400)}")
 
 
 def _describe(item: pytest.Item) -> tuple[str, str, str]:

@@ -8,6 +8,8 @@ from typing import Any
 
 import redis
 import redis.exceptions
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .access import Access
 from .deadline import bounded_check
@@ -29,7 +31,8 @@ def _client(access: Access, *, authenticate: bool = True) -> redis.Redis:
         socket_timeout=access.timeout,
         socket_connect_timeout=access.timeout,
         retry_on_timeout=False,
-        retry=None,
+        # One attempt: a retry would stretch a dead endpoint past the timeout.
+        retry=Retry(NoBackoff(), 0),
         single_connection_client=True,
     )
 
