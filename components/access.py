@@ -89,12 +89,14 @@ def database_target(database: Any) -> DatabaseTarget:
     """The grant-relevant facts of a `ManagedDatabase`.
 
     IAM authentication names the instance (`DbiResourceId`), so a reader grant on an
-    RDS instance reaches the replicas' ids and not the writer's; an Aurora cluster has
-    one `DbClusterResourceId` for all its instances.
+    RDS instance reaches the replicas' ids and not the writer's (the writer's when
+    there are no replicas); an Aurora cluster has one `DbClusterResourceId` for all.
     """
-    writer = [database.resource_id]
-    readers = list(getattr(database, "reader_resource_ids", None) or writer)
-    return DatabaseTarget(writer, readers, database.data_class)
+    return DatabaseTarget(
+        writer_resource_ids=list(database.writer_resource_ids),
+        reader_resource_ids=list(database.reader_resource_ids),
+        data_class=database.data_class,
+    )
 
 
 def cache_target(cache: Any) -> CacheTarget:
@@ -143,7 +145,9 @@ def request_shape(args: ApplicationAccessArgs) -> dict[str, Any]:
     databases = []
     for name, grant in sorted(app.grants.databases.items()):
         target = args.databases[name]
-        ids = target.writer_resource_ids if grant.endpoint == "writer" else target.reader_resource_ids
+        ids = (
+            target.writer_resource_ids if grant.endpoint == "writer" else target.reader_resource_ids
+        )
         databases.append({"store": name, "user": grant.user, "resource_ids": list(ids)})
     caches, secrets = [], []
     for name in sorted(app.grants.caches):
@@ -194,9 +198,7 @@ def _placeholders(shape: Mapping[str, Any]) -> dict[str, Any]:
 
     keep = {"store", "access", "prefix", "user"}
     return {
-        kind: [
-            {k: (v if k in keep else blank(v)) for k, v in entry.items()} for entry in entries
-        ]
+        kind: [{k: (v if k in keep else blank(v)) for k, v in entry.items()} for entry in entries]
         for kind, entries in shape.items()
     }
 
@@ -216,6 +218,15 @@ def trust_policy(spec: EnvironmentSpec, app: ApplicationSpec) -> dict[str, Any]:
             spec.cluster.oidc_provider_arn, k8s.namespace, k8s.service_account
         )
     return docs.pod_identity_trust_policy(spec.cluster.name, k8s.namespace, k8s.service_account)
+
+
+def _nth_json(index: int) -> Any:
+    """A function rendering the `index`-th document of a list as JSON."""
+
+    def render(documents: list[dict[str, Any]]) -> str:
+        return json.dumps(documents[index])
+
+    return render
 
 
 class ApplicationAccess(pulumi.ComponentResource):
@@ -279,8 +290,8 @@ class ApplicationAccess(pulumi.ComponentResource):
             policy_name = f"{name}-policy-{index + 1}"
             policy = aws.iam.Policy(
                 policy_name,
-                description=f"{spec.prefix}: grants of {args.application} ({index + 1}/{len(plan)})",
-                policy=self.documents.apply(lambda d, i=index: json.dumps(d[i])),
+                description=f"{spec.prefix}: {args.application}, {index + 1} of {len(plan)}",
+                policy=self.documents.apply(_nth_json(index)),
                 tags=self.tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -116,7 +116,7 @@ def bucket_policy(
 
 
 def lifecycle_rules(settings: BucketSpec) -> list[dict[str, Any]]:
-    """Lifecycle rules from the spec; the first (noncurrent expiry, aborted uploads) is always there."""
+    """Lifecycle rules from the spec; the first (noncurrent expiry, aborted uploads) always."""
     rules: list[dict[str, Any]] = [
         {
             "id": "expire-noncurrent-versions",
@@ -279,9 +279,7 @@ class ObjectBucket(pulumi.ComponentResource):
         self.name = self.bucket.bucket
         self.arn = self.bucket.arn
         self.kms_key_arn = args.key.arn
-        hardening = harden(
-            name, self.bucket, self, args.key.arn, settings.block_public_access
-        )
+        hardening = harden(name, self.bucket, self, args.key.arn, settings.block_public_access)
         self._lifecycle(name, self.bucket, lifecycle_rules(settings), hardening.versioning)
         if settings.access_logging:
             self._logging(name, self.bucket, args.log_bucket, args.logical_name)
@@ -326,9 +324,7 @@ class ObjectBucket(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
 
-    def _logging(
-        self, name: str, bucket: aws.s3.Bucket, target: LogBucket, logical: str
-    ) -> None:
+    def _logging(self, name: str, bucket: aws.s3.Bucket, target: LogBucket, logical: str) -> None:
         aws.s3.BucketLogging(
             f"{name}-logging",
             bucket=bucket.id,
@@ -343,7 +339,9 @@ class ObjectBucket(pulumi.ComponentResource):
         spec, settings, key = args.spec, args.bucket, args.key
         assert args.dr_provider is not None and key.dr_arn is not None
         protect = spec.defaults.protect
-        scope = DisasterRecovery(f"{name}-dr", args.dr_provider, pulumi.ResourceOptions(parent=self))
+        scope = DisasterRecovery(
+            f"{name}-dr", args.dr_provider, pulumi.ResourceOptions(parent=self)
+        )
         dr_bucket = aws.s3.Bucket(
             f"{name}-dr-bucket",
             object_lock_enabled=settings.object_lock is not None,

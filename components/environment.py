@@ -8,7 +8,13 @@ import pulumi
 import pulumi_aws as aws
 
 from . import outputs as out
-from .access import ApplicationAccess, ApplicationAccessArgs, bucket_target, cache_target, database_target
+from .access import (
+    ApplicationAccess,
+    ApplicationAccessArgs,
+    bucket_target,
+    cache_target,
+    database_target,
+)
 from .bucket import LogBucket, LogBucketArgs, ObjectBucket, ObjectBucketArgs
 from .encryption_key import EncryptionKey, EncryptionKeyArgs
 from .kubernetes import (

@@ -146,7 +146,7 @@ class PermissionRequest:
 
 
 def sid(*parts: str) -> str:
-    """A statement id from words and logical names: `("Bucket", "invoices-2024")` → `BucketInvoices2024`.
+    """A statement id from words and names: `("Bucket", "invoices-2024")` → `BucketInvoices2024`.
 
     IAM allows only ASCII letters and digits in a Sid.
     """
@@ -351,6 +351,8 @@ def with_longest_arns(request: PermissionRequest) -> PermissionRequest:
     arn = f"arn:{_LONGEST_PARTITION}"
     key = f"{arn}:kms:{region}:{account}:key/{'k' * _LONGEST_KEY_ID}"
     elasticache = f"{arn}:elasticache:{region}:{account}"
+    longest_id = "i" * _LONGEST_ELASTICACHE_ID
+    secret = f"{arn}:secretsmanager:{region}:{account}:secret:{'s' * _LONGEST_SECRET_NAME}"
     return replace(
         request,
         partition=_LONGEST_PARTITION,
@@ -365,15 +367,15 @@ def with_longest_arns(request: PermissionRequest) -> PermissionRequest:
         caches=tuple(
             replace(
                 c,
-                replication_group_arn=f"{elasticache}:replicationgroup:{'g' * _LONGEST_ELASTICACHE_ID}",
-                user_arn=f"{elasticache}:user:{'u' * _LONGEST_ELASTICACHE_ID}",
+                replication_group_arn=f"{elasticache}:replicationgroup:{longest_id}",
+                user_arn=f"{elasticache}:user:{longest_id}",
             )
             for c in request.caches
         ),
         secrets=tuple(
             replace(
                 s,
-                secret_arn=f"{arn}:secretsmanager:{region}:{account}:secret:{'s' * _LONGEST_SECRET_NAME}",
+                secret_arn=secret,
                 key_arn=None if s.key_arn is None else key,
             )
             for s in request.secrets
@@ -390,7 +392,7 @@ def plan_for(request: PermissionRequest, limit: int = POLICY_SIZE_LIMIT) -> list
 
 
 def oidc_issuer(oidc_provider_arn: str) -> str:
-    """`arn:aws:iam::<acct>:oidc-provider/oidc.eks...` → `oidc.eks...` (the condition key prefix)."""
+    """`arn:aws:iam::<acct>:oidc-provider/<issuer>` → `<issuer>` (prefix of its condition keys)."""
     marker = ":oidc-provider/"
     if marker not in oidc_provider_arn:
         raise ValueError(f"not an OIDC provider ARN: {oidc_provider_arn}")

@@ -125,7 +125,9 @@ class WorkloadBindings(pulumi.ComponentResource):
             )
         self.register_outputs(
             {
-                "service_accounts": {a: sa.metadata.name for a, sa in self.service_accounts.items()},
+                "service_accounts": {
+                    a: sa.metadata.name for a, sa in self.service_accounts.items()
+                },
                 "config_maps": {a: cm.metadata.name for a, cm in self.config_maps.items()},
             }
         )
@@ -157,12 +159,12 @@ def application_settings(
         "AWS_REGION": spec.region,
         "AWS_DEFAULT_REGION": spec.region,
     }
-    for name, grant in sorted(app.grants.buckets.items()):
+    for name, bucket_grant in sorted(app.grants.buckets.items()):
         data[env_key("bucket", name, "name")] = buckets[name].name
         data[env_key("bucket", name, "region")] = spec.region
-        data[env_key("bucket", name, "access")] = grant.access
-        if grant.prefix:
-            data[env_key("bucket", name, "prefix")] = grant.prefix
+        data[env_key("bucket", name, "access")] = bucket_grant.access
+        if bucket_grant.prefix:
+            data[env_key("bucket", name, "prefix")] = bucket_grant.prefix
     for name, grant in sorted(app.grants.databases.items()):
         db, db_spec = databases[name], spec.databases[name]
         endpoint = db.writer_endpoint if grant.endpoint == "writer" else db.reader_endpoint

@@ -125,7 +125,9 @@ def _account_id(config: Mapping[str, Any]) -> Any:
     return None
 
 
-def _variables(project: str, stack: str, config: Mapping[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def _variables(
+    project: str, stack: str, config: Mapping[str, Any], raw: dict[str, Any]
+) -> dict[str, Any]:
     variables: dict[str, Any] = {
         "project": project,
         "env": stack,

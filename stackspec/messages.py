@@ -87,9 +87,7 @@ def _model_at(annotation: Any, loc: tuple[Any, ...]) -> type[BaseModel] | None:
     for step in loc:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
-            field = next(
-                (f for n, f in current.model_fields.items() if step in (n, f.alias)), None
-            )
+            field = next((f for n, f in current.model_fields.items() if step in (n, f.alias)), None)
             if field is None:
                 return None
             current = field.annotation

@@ -50,7 +50,9 @@ def read_stack_file(path: Path) -> StackFile:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SpecError([Located(shown, None, "", f"cannot read the file: {exc.strerror}")]) from None
+        raise SpecError(
+            [Located(shown, None, "", f"cannot read the file: {exc.strerror}")]
+        ) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

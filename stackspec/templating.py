@@ -33,10 +33,15 @@ ENTRY_KINDS = ("buckets", "databases", "caches", "applications")
 Report = Callable[[tuple[Any, ...], str], None]
 
 
-def render_tree(value: Any, variables: dict[str, Any], path: tuple[Any, ...], report: Report) -> Any:
+def render_tree(
+    value: Any, variables: dict[str, Any], path: tuple[Any, ...], report: Report
+) -> Any:
     """Render every templated string below `value`; report failures by key path."""
     if isinstance(value, dict):
-        return {k: render_tree(v, _scope(variables, path, k), (*path, k), report) for k, v in value.items()}
+        return {
+            k: render_tree(v, _scope(variables, path, k), (*path, k), report)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [render_tree(v, variables, (*path, i), report) for i, v in enumerate(value)]
     if isinstance(value, str) and ("{{" in value or "{%" in value or "{#" in value):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from stackspec import SpecError, load_stack_file, read_stack_file, stack_name
+from stackspec import SpecError, load_stack_file
 
+from .commands.verify import verify
 from .engine import ProgramError
 from .planner import eprint, plan_stack
 from .report import render
@@ -25,7 +26,7 @@ app = typer.Typer(
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
 
 
-class PlanFormat(str, Enum):
+class PlanFormat(StrEnum):
     """Output forms of `plan`."""
 
     table = "table"
@@ -55,11 +56,15 @@ def validate(
     problems: list[str] = []
     for target in names:
         try:
-            path = Path(target) if target.endswith((".yaml", ".yml")) else stack_file(program, target)
+            path = (
+                Path(target) if target.endswith((".yaml", ".yml")) else stack_file(program, target)
+            )
             spec = load_stack_file(path)
-            print(f"{path}: valid ({spec.tier}, {len(spec.buckets)} buckets, "
-                  f"{len(spec.databases)} databases, {len(spec.caches)} caches, "
-                  f"{len(spec.applications)} applications)")
+            print(
+                f"{path}: valid ({spec.tier}, {len(spec.buckets)} buckets, "
+                f"{len(spec.databases)} databases, {len(spec.caches)} caches, "
+                f"{len(spec.applications)} applications)"
+            )
         except SpecError as exc:
             problems += [str(p) for p in exc.problems]
         except ProgramError as exc:
@@ -72,7 +77,9 @@ def validate(
 def plan(
     env: Annotated[str | None, typer.Argument(help="Stack name, e.g. dev.")] = None,
     fmt: Annotated[PlanFormat, typer.Option("--format", help="Output form.")] = PlanFormat.table,
-    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of stdout.")
+    ] = None,
     preview: Annotated[
         bool, typer.Option(help="Leave computed outputs unknown, as `pulumi preview` does.")
     ] = False,
@@ -90,11 +97,15 @@ def plan(
     """
     name = stack or env
     if name is None:
-        raise _fail(["error: name the stack: `storagectl plan dev` or `--program DIR --stack NAME`"])
+        raise _fail(
+            ["error: name the stack: `storagectl plan dev` or `--program DIR --stack NAME`"]
+        )
     try:
         program_dir = program.resolve() if program is not None else find_program()
         if program is not None and not (program_dir / "Pulumi.yaml").exists():
-            raise ProgramError(f"{program_dir}: no Pulumi.yaml; --program takes a Pulumi project directory")
+            raise ProgramError(
+                f"{program_dir}: no Pulumi.yaml; --program takes a Pulumi project directory"
+            )
         path = config_file or stack_file(program_dir, name)
         document = plan_stack(program_dir, name, path, preview, notify=eprint)
     except SpecError as exc:
@@ -111,9 +122,9 @@ def plan(
     raise typer.Exit(EXIT_VIOLATIONS if mandatory else EXIT_OK)
 
 
+app.command()(verify)
+
+
 def main() -> None:
     """Console entry point."""
     app()
-
-
-_ = (read_stack_file, stack_name)  # re-exported for commands that plan other revisions

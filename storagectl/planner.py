@@ -42,7 +42,7 @@ def plan_stack(
         run = run_program(program_dir, stack, source.config, source.secret_keys, preview)
     except (SpecError, ProgramError):
         raise
-    except Exception as exc:  # noqa: BLE001 - a foreign program's failure is reported, not re-raised
+    except Exception as exc:
         raise ProgramError(_program_failure(program_dir, exc)) from None
     sources = resource_sources(run.registrations, spec, source) if spec is not None else {}
     return build_plan(run, source.config, source.secret_keys, sources)

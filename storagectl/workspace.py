@@ -22,7 +22,9 @@ def find_program(start: Path | None = None) -> Path:
     bundled = Path(__file__).resolve().parents[1]
     if (bundled / "Pulumi.yaml").exists():
         return bundled
-    raise ProgramError("no Pulumi.yaml here or above: run from the repository, or pass --program DIR")
+    raise ProgramError(
+        "no Pulumi.yaml here or above: run from the repository, or pass --program DIR"
+    )
 
 
 def stack_dir(program_dir: Path) -> Path:
@@ -46,4 +48,6 @@ def stack_file(program_dir: Path, stack: str) -> Path:
 
 def stacks(program_dir: Path) -> list[str]:
     """Names of the stacks that have a stack file, sorted."""
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in stack_dir(program_dir).glob("Pulumi.*.yaml"))
+    return sorted(
+        p.name[len("Pulumi.") : -len(".yaml")] for p in stack_dir(program_dir).glob("Pulumi.*.yaml")
+    )

@@ -31,7 +31,9 @@ def by_urn(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["urn"]: r for r in plan["resources"]}
 
 
-def satellites(plan: dict[str, Any], type_: str, owner_urn: str, prop: str = "bucket") -> list[dict[str, Any]]:
+def satellites(
+    plan: dict[str, Any], type_: str, owner_urn: str, prop: str = "bucket"
+) -> list[dict[str, Any]]:
     """Resources of `type_` whose `prop` input depends on `owner_urn` (as the policy pack links them)."""
     return [
         r

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
-from typing_extensions import Annotated, Self
 
 from .base import SpecModel, Tags
 from .stores import DatabaseUser
@@ -28,7 +27,9 @@ class ApplicationIdentity(SpecModel):
     """Exactly one of: a Kubernetes service account, or an AWS service principal."""
 
     kubernetes: KubernetesIdentity | None = None
-    service: Annotated[str, StringConstraints(pattern=r"^[a-z0-9.-]+\.amazonaws\.com$")] | None = None
+    service: Annotated[str, StringConstraints(pattern=r"^[a-z0-9.-]+\.amazonaws\.com$")] | None = (
+        None
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
@@ -44,7 +45,9 @@ class BucketGrant(SpecModel):
     """Access to one bucket, optionally under one key prefix."""
 
     access: Literal["read", "write", "readwrite"]
-    prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]{1,512}$")] | None = None
+    prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]{1,512}$")] | None = (
+        None
+    )
 
 
 class DatabaseGrant(SpecModel):

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 
 class SpecModel(BaseModel):
-    """Base of every spec model: frozen, unknown keys refused, camelCase keys as in Pulumi config."""
+    """Base of every spec model: frozen, unknown keys refused, camelCase keys as in config."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -48,7 +48,9 @@ DataClassification = Annotated[
 ]
 """Data class of a store; one customer-managed KMS key exists per class in use."""
 
-Window = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")]
+Window = Annotated[
+    str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+]
 """A daily UTC window `hh24:mi-hh24:mi`, as RDS and ElastiCache name backup/snapshot windows."""
 
 WeeklyWindow = Annotated[
@@ -60,7 +62,10 @@ WeeklyWindow = Annotated[
 ]
 """A weekly UTC window `ddd:hh24:mi-ddd:hh24:mi`, as AWS names maintenance windows."""
 
-Tags = dict[Annotated[str, StringConstraints(min_length=1, max_length=128)], Annotated[str, StringConstraints(max_length=256)]]
+Tags = dict[
+    Annotated[str, StringConstraints(min_length=1, max_length=128)],
+    Annotated[str, StringConstraints(max_length=256)],
+]
 """Extra tags; the four required tags are always set by the components."""
 
 SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]

@@ -16,13 +16,33 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .base import SpecModel, Window, WeeklyWindow, between
+from .base import SpecModel, WeeklyWindow, Window, between
 
 Tier = Literal["dev", "staging", "prod"]
 
 LogRetentionDays = Literal[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 ]
 """A retention CloudWatch Logs accepts, days."""
 
@@ -47,16 +67,24 @@ class BucketDefaults(SpecModel):
 class DatabaseDefaults(SpecModel):
     """Database settings a tier sets and a database entry may override."""
 
-    instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="DB instance class of the writer.")
-    replicas: between(0, 5) = Field(description="In-region read replicas (Aurora: reader instances).")
+    instance_class: str = Field(
+        pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="DB instance class of the writer."
+    )
+    replicas: between(0, 5) = Field(
+        description="In-region read replicas (Aurora: reader instances)."
+    )
     multi_az: bool = Field(description="Standby in another Availability Zone (instances only).")
     backup_retention_days: between(1, 35) = Field(description="Automated backup retention, days.")
     backup_window: Window = Field(description="Daily backup window, UTC.")
     maintenance_window: WeeklyWindow = Field(description="Weekly maintenance window, UTC.")
     deletion_protection: bool = Field(description="RDS deletion protection.")
     final_snapshot: bool = Field(description="Take a final snapshot when the database is deleted.")
-    allocated_storage: between(20, 65536) = Field(description="Initial gp3 storage, GiB (instances).")
-    max_allocated_storage: between(20, 65536) = Field(description="Storage autoscaling limit, GiB (instances).")
+    allocated_storage: between(20, 65536) = Field(
+        description="Initial gp3 storage, GiB (instances)."
+    )
+    max_allocated_storage: between(20, 65536) = Field(
+        description="Storage autoscaling limit, GiB (instances)."
+    )
     performance_insights_retention_days: between(7, 731) = Field(
         description="Performance Insights retention: 7, or a multiple of 31 up to 731."
     )
@@ -77,7 +105,9 @@ class CacheDefaults(SpecModel):
 
     node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", description="Cache node type.")
     replicas: between(0, 5) = Field(description="Replicas (per shard with cluster mode).")
-    snapshot_retention_days: between(0, 35) = Field(description="Automatic snapshot retention, days.")
+    snapshot_retention_days: between(0, 35) = Field(
+        description="Automatic snapshot retention, days."
+    )
     snapshot_window: Window = Field(description="Daily snapshot window, UTC.")
     maintenance_window: WeeklyWindow = Field(description="Weekly maintenance window, UTC.")
     final_snapshot: bool = Field(description="Take a final snapshot when the cache is deleted.")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
-from typing_extensions import Annotated
 
 from .access import ApplicationSpec
 from .base import LogicalName, SpecModel, SubnetId, Tags

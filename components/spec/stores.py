@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
-from typing_extensions import Annotated
 
 from .base import CidrBlock, DataClassification, SecurityGroupId, SpecModel, Tags, between
 from .defaults import BucketDefaults, CacheDefaults, DatabaseDefaults
@@ -40,16 +39,21 @@ class BucketSpec(BucketDefaults):
     )
     replication: bool = Field(description="Replicate to a bucket in the DR region.")
     block_public_access: bool = Field(
-        default=True, description="All four S3 Block Public Access flags; false is an explicit opt-out."
+        default=True,
+        description="All four S3 Block Public Access flags; false is an explicit opt-out.",
     )
-    access_logging: bool = Field(default=True, description="Server access logging to the log bucket.")
+    access_logging: bool = Field(
+        default=True, description="Server access logging to the log bucket."
+    )
     tags: Tags = {}
 
 
 class ReplicaOverride(SpecModel):
     """Settings of one read replica that differ from the writer's."""
 
-    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] | None = None
+    instance_class: (
+        Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] | None
+    ) = None
 
 
 DatabaseUser = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
@@ -67,7 +71,9 @@ class DatabaseSpec(DatabaseDefaults):
     admin_username: DatabaseUser = Field(
         default="storage_admin", description="Master user; the password is managed by RDS."
     )
-    database_name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")] | None = None
+    database_name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")] | None = (
+        None
+    )
     parameters: dict[str, str] = {}
     allowed_security_group_ids: tuple[SecurityGroupId, ...] = ()
     allowed_cidr_blocks: tuple[CidrBlock, ...] = ()

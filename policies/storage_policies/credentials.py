@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from . import tokens
 from .props import as_mapping, has
-from .registry import REGISTRY
+from .registry import REGISTRY, Report
 
 #: Type token -> (credential inputs, the managed alternative to name in the message).
 _CREDENTIALS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -48,7 +48,7 @@ def _set_credentials(args: ResourceValidationArgs) -> list[str]:
     remediation="Use manage_master_user_password=True for RDS, auth_token_wo or IAM-authenticated "
     "RBAC users for ElastiCache, instead of passing the secret as an argument.",
 )
-def _plaintext_credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _plaintext_credentials(args: ResourceValidationArgs, report: Report) -> None:
     found = _set_credentials(args)
     if found:
         _, managed = _CREDENTIALS[args.resource_type]

@@ -96,8 +96,12 @@ def _statement(raw: dict[str, Any]) -> Statement:
         not_actions=_strings(raw.get("NotAction")),
         resources=_strings(raw.get("Resource")),
         principals=_principals(raw.get("Principal")),
-        condition=raw.get("Condition") if isinstance(raw.get("Condition"), dict) else {},
+        condition=_condition(raw.get("Condition")),
     )
+
+
+def _condition(raw: Any) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {}
 
 
 def _principals(raw: Any) -> dict[str, tuple[str, ...]]:
@@ -153,8 +157,10 @@ def restricted_by_condition(statement: Statement) -> bool:
 
 def is_public(statement: Statement) -> bool:
     """True for an Allow to a wildcard principal that no condition narrows down."""
-    return statement.allows and statement.principal_is_wildcard and not restricted_by_condition(
-        statement
+    return (
+        statement.allows
+        and statement.principal_is_wildcard
+        and not restricted_by_condition(statement)
     )
 
 

@@ -6,11 +6,11 @@ belongs to a replication group is judged through the group, as Security Hub does
 
 from __future__ import annotations
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from . import tokens
 from .props import as_int, has, is_false, is_true, version_tuple
-from .registry import REGISTRY
+from .registry import REGISTRY, Report
 
 _GROUP = tokens.ELASTICACHE_REPLICATION_GROUP
 _CLUSTER = tokens.ELASTICACHE_CLUSTER
@@ -45,7 +45,7 @@ def _redis(args: ResourceValidationArgs) -> bool:
     remediation="Set snapshot_retention_limit to 1 or more days.",
     config={"minimumRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 1}},
 )
-def _backups(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _backups(args: ResourceValidationArgs, report: Report) -> None:
     if _judged_elsewhere(args) or not _redis(args):
         return
     minimum = int(args.get_config().get("minimumRetentionDays", 1))
@@ -65,7 +65,7 @@ def _backups(args: ResourceValidationArgs, report: ReportViolation) -> None:
     security=False,
     remediation="Remove auto_minor_version_upgrade=False (the default is True).",
 )
-def _minor_upgrade(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _minor_upgrade(args: ResourceValidationArgs, report: Report) -> None:
     if _judged_elsewhere(args):
         return
     if is_false(args.props.get("autoMinorVersionUpgrade")):
@@ -84,7 +84,7 @@ def _minor_upgrade(args: ResourceValidationArgs, report: ReportViolation) -> Non
     security=False,
     remediation="Set automatic_failover_enabled=True with at least one replica.",
 )
-def _failover(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _failover(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("automaticFailoverEnabled")):
         report(
             f"Replication group {args.name} has no automatic failover; set "
@@ -100,7 +100,7 @@ def _failover(args: ResourceValidationArgs, report: ReportViolation) -> None:
     severity=Severity.MEDIUM,
     remediation="Set at_rest_encryption_enabled=True with a customer managed kms_key_id.",
 )
-def _at_rest(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _at_rest(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("atRestEncryptionEnabled")):
         report(
             f"Replication group {args.name} is not encrypted at rest; set "
@@ -114,11 +114,11 @@ def _at_rest(args: ResourceValidationArgs, report: ReportViolation) -> None:
     types=_GROUP,
     controls=("ElastiCache.5",),
     severity=Severity.MEDIUM,
-    remediation='Set transit_encryption_enabled=True and leave transit_encryption_mode at '
+    remediation="Set transit_encryption_enabled=True and leave transit_encryption_mode at "
     '"required".',
     notes='The "preferred" transit mode still accepts plaintext clients, so it fails too.',
 )
-def _in_transit(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _in_transit(args: ResourceValidationArgs, report: Report) -> None:
     props = args.props
     if not is_true(props.get("transitEncryptionEnabled")):
         report(
@@ -142,7 +142,7 @@ def _in_transit(args: ResourceValidationArgs, report: ReportViolation) -> None:
     "RBAC user groups.",
     notes="Redis 6.0 and later authenticate through RBAC user groups and are not applicable.",
 )
-def _redis_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _redis_auth(args: ResourceValidationArgs, report: Report) -> None:
     version = version_tuple(args.props.get("engineVersion"))
     if str(args.props.get("engine") or "redis") != "redis" or version is None or version >= (6,):
         return
@@ -162,7 +162,7 @@ def _redis_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
     remediation="Create an aws.elasticache.SubnetGroup of private subnets and set "
     "subnet_group_name.",
 )
-def _subnet_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _subnet_group(args: ResourceValidationArgs, report: Report) -> None:
     if _judged_elsewhere(args):
         return
     name = args.props.get("subnetGroupName")

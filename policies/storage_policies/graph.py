@@ -26,7 +26,9 @@ def of_type(args: StackValidationArgs, types: Iterable[str]) -> list[PolicyResou
 def linked(resource: PolicyResource, prop: str, types: Iterable[str]) -> list[PolicyResource]:
     """Resources of `types` that `resource`'s input `prop` depends on."""
     wanted = set(types)
-    return [dep for dep in resource.property_dependencies.get(prop, []) if dep.resource_type in wanted]
+    return [
+        dep for dep in resource.property_dependencies.get(prop, []) if dep.resource_type in wanted
+    ]
 
 
 def dependents(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from . import documents, tokens
 from .kms import inline_documents
 from .props import as_list, environment, project_of
-from .registry import REGISTRY
+from .registry import REGISTRY, Report
 
 _DOCUMENT_CARRIERS = tokens.IAM_POLICY + tokens.IAM_INLINE_POLICIES + tokens.IAM_ROLE
 _SERVICE_WILDCARD = re.compile(r"^[a-z0-9-]+:\*$", re.IGNORECASE)
@@ -30,7 +30,7 @@ def _statements(args: ResourceValidationArgs) -> list[documents.Statement]:
     notes="Security Hub judges customer managed policies; inline documents are held to the "
     "same bar here because they grant the same power.",
 )
-def _full_admin(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _full_admin(args: ResourceValidationArgs, report: Report) -> None:
     for statement in _statements(args):
         if statement.allows and "*" in statement.actions and "*" in statement.resources:
             report(
@@ -42,14 +42,14 @@ def _full_admin(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 @REGISTRY.resource_rule(
     "iam-policy-disallow-service-wildcards",
-    'Checks that IAM customer managed policies do not allow whole-service wildcard actions '
+    "Checks that IAM customer managed policies do not allow whole-service wildcard actions "
     '(such as "s3:*").',
     types=tokens.IAM_POLICY,
     controls=("IAM.21",),
     severity=Severity.LOW,
     remediation="Replace service wildcards with the specific actions the principal needs.",
 )
-def _service_wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _service_wildcards(args: ResourceValidationArgs, report: Report) -> None:
     wildcards = sorted(
         {
             action
@@ -61,23 +61,20 @@ def _service_wildcards(args: ResourceValidationArgs, report: ReportViolation) ->
     )
     if wildcards:
         report(
-            f"Policy {args.name} allows {', '.join(wildcards)}; list the specific actions "
-            "instead."
+            f"Policy {args.name} allows {', '.join(wildcards)}; list the specific actions instead."
         )
 
 
 @REGISTRY.resource_rule(
     "iam-user-disallow-attached-policies",
     "Checks that IAM policies are attached to groups or roles, never directly to users.",
-    types=tokens.IAM_USER_POLICY
-    + tokens.IAM_USER_POLICY_ATTACHMENT
-    + tokens.IAM_POLICY_ATTACHMENT,
+    types=tokens.IAM_USER_POLICY + tokens.IAM_USER_POLICY_ATTACHMENT + tokens.IAM_POLICY_ATTACHMENT,
     controls=("IAM.2",),
     severity=Severity.LOW,
     remediation="Attach the policy to a group (and add the user to it) or to a role the "
     "workload assumes.",
 )
-def _user_policies(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _user_policies(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type in tokens.IAM_POLICY_ATTACHMENT and not as_list(args.props.get("users")):
         return
     report(
@@ -94,7 +91,7 @@ def _user_policies(args: ResourceValidationArgs, report: ReportViolation) -> Non
     remediation="Name the trusted principals (account, role, service or OIDC provider), or pin "
     "a wildcard with an aws:PrincipalAccount / aws:PrincipalOrgID condition.",
 )
-def _wildcard_trust(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _wildcard_trust(args: ResourceValidationArgs, report: Report) -> None:
     for statement in documents.parse(args.props.get("assumeRolePolicy")) or []:
         if documents.is_public(statement):
             report(
@@ -120,10 +117,14 @@ def _mentions(resource: str, env: str) -> bool:
     "that do not mention any environment are not judged.",
     config={
         "environment": {"type": "string"},
-        "environments": {"type": "array", "items": {"type": "string"}, "default": _DEFAULT_ENVIRONMENTS},
+        "environments": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": _DEFAULT_ENVIRONMENTS,
+        },
     },
 )
-def _cross_environment(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _cross_environment(args: ResourceValidationArgs, report: Report) -> None:
     config = args.get_config()
     own = environment(config, args.urn)
     others = [e for e in config.get("environments", _DEFAULT_ENVIRONMENTS) if e != own]

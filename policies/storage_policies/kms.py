@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from . import documents, tokens
 from .props import as_int, as_list, has, is_true
-from .registry import REGISTRY
+from .registry import REGISTRY, Report
 
 #: KMS.1/KMS.2's `blockedActionsPatterns`.
 _DECRYPT_ACTIONS = ("kms:Decrypt", "kms:ReEncryptFrom")
@@ -22,7 +22,9 @@ def _all_keys(resource: str) -> bool:
     """True for ``*`` and key ARNs whose key id is a wildcard (``...:key/*``)."""
     if resource == "*":
         return True
-    return resource.startswith("arn:") and ":kms:" in resource and resource.endswith(("key/*", ":*"))
+    return (
+        resource.startswith("arn:") and ":kms:" in resource and resource.endswith(("key/*", ":*"))
+    )
 
 
 def _decrypts_all_keys(statements: Iterable[documents.Statement]) -> list[str]:
@@ -51,7 +53,7 @@ def inline_documents(args: ResourceValidationArgs) -> list[object]:
     remediation="Scope kms:Decrypt and kms:ReEncryptFrom to the ARNs of the keys the principal "
     "needs.",
 )
-def _managed_decrypt(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _managed_decrypt(args: ResourceValidationArgs, report: Report) -> None:
     granted = _decrypts_all_keys(documents.parse(args.props.get("policy")) or [])
     if granted:
         report(
@@ -70,7 +72,7 @@ def _managed_decrypt(args: ResourceValidationArgs, report: ReportViolation) -> N
     remediation="Scope kms:Decrypt and kms:ReEncryptFrom to the ARNs of the keys the principal "
     "needs.",
 )
-def _inline_decrypt(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _inline_decrypt(args: ResourceValidationArgs, report: Report) -> None:
     statements = [s for doc in inline_documents(args) for s in documents.parse(doc) or []]
     granted = _decrypts_all_keys(statements)
     if granted:
@@ -92,7 +94,7 @@ def _inline_decrypt(args: ResourceValidationArgs, report: ReportViolation) -> No
     notes="Security Hub checks for keys already scheduled for deletion, which only exists in "
     "AWS; statically, a key the program can delete is the risk, so unprotected keys fail.",
 )
-def _key_deletion(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _key_deletion(args: ResourceValidationArgs, report: Report) -> None:
     if not args.opts.protect:
         report(
             f"Key {args.name} can be scheduled for deletion by removing it from the program; set "
@@ -122,7 +124,7 @@ def _rotatable(args: ResourceValidationArgs) -> bool:
     notes="Asymmetric, HMAC and custom key store keys cannot rotate and are not applicable; "
     "replica keys follow their primary.",
 )
-def _rotation(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _rotation(args: ResourceValidationArgs, report: Report) -> None:
     if _rotatable(args) and not is_true(args.props.get("enableKeyRotation")):
         report(f"Key {args.name} does not rotate automatically; set enable_key_rotation to True.")
 
@@ -137,7 +139,7 @@ def _rotation(args: ResourceValidationArgs, report: ReportViolation) -> None:
     remediation="Replace the wildcard principal with account or role ARNs, or add an "
     "aws:PrincipalAccount / aws:PrincipalOrgID condition.",
 )
-def _public_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _public_key(args: ResourceValidationArgs, report: Report) -> None:
     for statement in documents.parse(args.props.get("policy")) or []:
         if documents.is_public(statement):
             report(

@@ -13,7 +13,6 @@ from typing import Any
 
 from pulumi_policy import (
     PolicyResource,
-    ReportViolation,
     ResourceValidationArgs,
     Severity,
     StackValidationArgs,
@@ -22,7 +21,7 @@ from pulumi_policy import (
 from . import tokens
 from .graph import each_decidable, linked, of_type
 from .props import as_int, as_list, has, is_false, is_true, version_tuple
-from .registry import REGISTRY
+from .registry import REGISTRY, Report
 
 _INSTANCES = tokens.RDS_INSTANCE + tokens.RDS_CLUSTER_INSTANCE
 #: Engines whose instances support IAM database authentication.
@@ -80,7 +79,7 @@ def _cross_region_replica(props: Mapping[str, Any]) -> bool:
     severity=Severity.CRITICAL,
     remediation="Set publicly_accessible=False and reach the database through the VPC.",
 )
-def _public_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _public_access(args: ResourceValidationArgs, report: Report) -> None:
     if is_true(args.props.get("publiclyAccessible")):
         report(f"DB instance {args.name} is publicly accessible; set publicly_accessible to False.")
 
@@ -96,7 +95,7 @@ def _public_access(args: ResourceValidationArgs, report: ReportViolation) -> Non
     notes="Replicas and snapshot restores that leave storage_encrypted unset inherit it from "
     "their source, which is judged instead.",
 )
-def _instance_encryption(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _instance_encryption(args: ResourceValidationArgs, report: Report) -> None:
     props = args.props
     inherits = _is_replica(props) or has(props, "snapshotIdentifier")
     if inherits and not has(props, "storageEncrypted"):
@@ -116,7 +115,7 @@ def _instance_encryption(args: ResourceValidationArgs, report: ReportViolation) 
     "failure.",
     notes="Aurora instances are judged at the cluster (RDS.15), as AWS Config does.",
 )
-def _multi_az(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _multi_az(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("multiAz")):
         report(f"DB instance {args.name} runs in a single Availability Zone; set multi_az to True.")
 
@@ -131,7 +130,7 @@ def _multi_az(args: ResourceValidationArgs, report: ReportViolation) -> None:
     remediation="Set monitoring_interval to 1, 5, 10, 15, 30 or 60 seconds and a "
     "monitoring_role_arn.",
 )
-def _enhanced_monitoring(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _enhanced_monitoring(args: ResourceValidationArgs, report: Report) -> None:
     if as_int(args.props.get("monitoringInterval")) not in _MONITORING_INTERVALS:
         report(
             f"DB instance {args.name} has no Enhanced Monitoring; set monitoring_interval to 60 "
@@ -147,7 +146,7 @@ def _enhanced_monitoring(args: ResourceValidationArgs, report: ReportViolation) 
     severity=Severity.LOW,
     remediation="Set deletion_protection=True.",
 )
-def _instance_deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _instance_deletion_protection(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("deletionProtection")):
         report(
             f"DB instance {args.name} has no deletion protection; set deletion_protection to True."
@@ -164,7 +163,7 @@ def _instance_deletion_protection(args: ResourceValidationArgs, report: ReportVi
     "postgresql, upgrade; MySQL/MariaDB: audit, error, general, slowquery).",
     notes="Replicas that do not name their engine inherit it and cannot be judged.",
 )
-def _instance_logs(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _instance_logs(args: ResourceValidationArgs, report: Report) -> None:
     required = _INSTANCE_LOGS.get(_family(args.props.get("engine")), ())
     exported = {str(log) for log in as_list(args.props.get("enabledCloudwatchLogsExports"))}
     missing = [log for log in required if log not in exported]
@@ -185,7 +184,7 @@ def _instance_logs(args: ResourceValidationArgs, report: ReportViolation) -> Non
     remediation="Set iam_database_authentication_enabled=True.",
     notes="Engines without IAM authentication (Oracle, SQL Server) are not applicable.",
 )
-def _instance_iam_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _instance_iam_auth(args: ResourceValidationArgs, report: Report) -> None:
     if _family(args.props.get("engine")) not in _IAM_AUTH_ENGINES:
         return
     if not is_true(args.props.get("iamDatabaseAuthenticationEnabled")):
@@ -208,7 +207,7 @@ def _instance_iam_auth(args: ResourceValidationArgs, report: ReportViolation) ->
         "checkReadReplicas": {"type": "boolean", "default": False},
     },
 )
-def _backup_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _backup_retention(args: ResourceValidationArgs, report: Report) -> None:
     config = args.get_config()
     if _is_replica(args.props) and not config.get("checkReadReplicas", False):
         return
@@ -230,7 +229,7 @@ def _backup_retention(args: ResourceValidationArgs, report: ReportViolation) -> 
     severity=Severity.HIGH,
     remediation="Remove auto_minor_version_upgrade=False (the default is True).",
 )
-def _instance_minor_upgrade(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _instance_minor_upgrade(args: ResourceValidationArgs, report: Report) -> None:
     if is_false(args.props.get("autoMinorVersionUpgrade")):
         report(
             f"DB instance {args.name} disables automatic minor version upgrades; set "
@@ -247,7 +246,7 @@ def _instance_minor_upgrade(args: ResourceValidationArgs, report: ReportViolatio
     security=False,
     remediation="Set copy_tags_to_snapshot=True.",
 )
-def _instance_copy_tags(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _instance_copy_tags(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("copyTagsToSnapshot")):
         report(
             f"DB instance {args.name} does not copy tags to snapshots; set copy_tags_to_snapshot "
@@ -261,13 +260,12 @@ def _instance_copy_tags(args: ResourceValidationArgs, report: ReportViolation) -
     types=tokens.RDS_INSTANCE,
     controls=("RDS.18",),
     severity=Severity.HIGH,
-    remediation="Set db_subnet_group_name to a subnet group of the intended VPC's private "
-    "subnets.",
+    remediation="Set db_subnet_group_name to a subnet group of the intended VPC's private subnets.",
     notes="Since EC2-Classic retired every instance is in some VPC; statically we require an "
     "explicit subnet group so the instance does not land in the default VPC. Same-region "
     "replicas inherit the source's subnet group.",
 )
-def _subnet_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _subnet_group(args: ResourceValidationArgs, report: Report) -> None:
     if _is_replica(args.props) and not _cross_region_replica(args.props):
         return
     if not has(args.props, "dbSubnetGroupName"):
@@ -277,7 +275,7 @@ def _subnet_group(args: ResourceValidationArgs, report: ReportViolation) -> None
         )
 
 
-def _default_port(args: ResourceValidationArgs, report: ReportViolation, kind: str) -> None:
+def _default_port(args: ResourceValidationArgs, report: Report, kind: str) -> None:
     engine = args.props.get("engine")
     default = _DEFAULT_PORTS.get(_family(engine))
     if default is None:
@@ -306,7 +304,7 @@ def _default_port(args: ResourceValidationArgs, report: ReportViolation, kind: s
     remediation="Set port to a value other than the engine default (5432, 3306, 1521, 1433).",
     notes="Aurora instances listen on their cluster's port, so the cluster is judged.",
 )
-def _port(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _port(args: ResourceValidationArgs, report: Report) -> None:
     kind = "DB cluster" if args.resource_type in tokens.RDS_CLUSTER else "DB instance"
     _default_port(args, report, kind)
 
@@ -318,10 +316,9 @@ def _port(args: ResourceValidationArgs, report: ReportViolation) -> None:
     controls=("RDS.25",),
     severity=Severity.MEDIUM,
     security=False,
-    remediation="Set username to a name other than admin or postgres (this replaces the "
-    "instance).",
+    remediation="Set username to a name other than admin or postgres (this replaces the instance).",
 )
-def _instance_admin(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _instance_admin(args: ResourceValidationArgs, report: Report) -> None:
     if str(args.props.get("username") or "").lower() in _DEFAULT_ADMIN_NAMES:
         report(
             f"DB instance {args.name} uses a default administrator username; set username to a "
@@ -340,7 +337,7 @@ def _instance_admin(args: ResourceValidationArgs, report: ReportViolation) -> No
     severity=Severity.LOW,
     remediation="Set deletion_protection=True.",
 )
-def _cluster_deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _cluster_deletion_protection(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("deletionProtection")):
         report(
             f"DB cluster {args.name} has no deletion protection; set deletion_protection to True."
@@ -355,7 +352,7 @@ def _cluster_deletion_protection(args: ResourceValidationArgs, report: ReportVio
     severity=Severity.MEDIUM,
     remediation="Set iam_database_authentication_enabled=True.",
 )
-def _cluster_iam_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _cluster_iam_auth(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("iamDatabaseAuthenticationEnabled")):
         report(
             f"DB cluster {args.name} does not allow IAM database authentication; set "
@@ -372,7 +369,7 @@ def _cluster_iam_auth(args: ResourceValidationArgs, report: ReportViolation) -> 
     security=False,
     remediation="Set copy_tags_to_snapshot=True.",
 )
-def _cluster_copy_tags(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _cluster_copy_tags(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("copyTagsToSnapshot")):
         report(
             f"DB cluster {args.name} does not copy tags to snapshots; set copy_tags_to_snapshot "
@@ -390,7 +387,7 @@ def _cluster_copy_tags(args: ResourceValidationArgs, report: ReportViolation) ->
     remediation="Set master_username to a name other than admin or postgres (this replaces the "
     "cluster).",
 )
-def _cluster_admin(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _cluster_admin(args: ResourceValidationArgs, report: Report) -> None:
     if str(args.props.get("masterUsername") or "").lower() in _DEFAULT_ADMIN_NAMES:
         report(
             f"DB cluster {args.name} uses a default administrator username; set master_username "
@@ -408,7 +405,7 @@ def _cluster_admin(args: ResourceValidationArgs, report: ReportViolation) -> Non
     notes="Snapshot restores that leave storage_encrypted unset inherit the snapshot's "
     "encryption and are not judged.",
 )
-def _cluster_encryption(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _cluster_encryption(args: ResourceValidationArgs, report: Report) -> None:
     props = args.props
     if has(props, "snapshotIdentifier") and not has(props, "storageEncrypted"):
         return
@@ -424,7 +421,7 @@ def _cluster_encryption(args: ResourceValidationArgs, report: ReportViolation) -
     severity=Severity.MEDIUM,
     remediation="Remove auto_minor_version_upgrade=False (the default is True).",
 )
-def _cluster_minor_upgrade(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _cluster_minor_upgrade(args: ResourceValidationArgs, report: Report) -> None:
     if is_false(args.props.get("autoMinorVersionUpgrade")):
         report(
             f"DB cluster {args.name} disables automatic minor version upgrades; set "
@@ -442,7 +439,7 @@ def _cluster_minor_upgrade(args: ResourceValidationArgs, report: ReportViolation
     remediation="Add postgresql (Aurora PostgreSQL) or audit (Aurora MySQL) to "
     "enabled_cloudwatch_logs_exports.",
 )
-def _cluster_logs(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _cluster_logs(args: ResourceValidationArgs, report: Report) -> None:
     required = _CLUSTER_LOGS.get(str(args.props.get("engine") or ""), ())
     exported = {str(log) for log in as_list(args.props.get("enabledCloudwatchLogsExports"))}
     missing = [log for log in required if log not in exported]
@@ -467,7 +464,7 @@ def _cluster_logs(args: ResourceValidationArgs, report: ReportViolation) -> None
     "Availability Zone.",
     notes="Multi-AZ DB clusters (db_cluster_instance_class set) always span three zones.",
 )
-def _cluster_multi_az(args: StackValidationArgs, report: ReportViolation) -> None:
+def _cluster_multi_az(args: StackValidationArgs, report: Report) -> None:
     members = of_type(args, tokens.RDS_CLUSTER_INSTANCE)
 
     def check(cluster: PolicyResource) -> None:
@@ -476,11 +473,17 @@ def _cluster_multi_az(args: StackValidationArgs, report: ReportViolation) -> Non
         instances = [
             m
             for m in members
-            if any(d.urn == cluster.urn for d in m.property_dependencies.get("clusterIdentifier", []))
+            if any(
+                d.urn == cluster.urn for d in m.property_dependencies.get("clusterIdentifier", [])
+            )
         ]
-        zones = {m.props.get("availabilityZone") for m in instances if has(m.props, "availabilityZone")}
+        zones = {
+            m.props.get("availabilityZone") for m in instances if has(m.props, "availabilityZone")
+        }
         # Instances without an explicit zone are spread by RDS; pinned ones must differ.
-        if len(instances) < 2 or (len(zones) == 1 and all(has(m.props, "availabilityZone") for m in instances)):
+        if len(instances) < 2 or (
+            len(zones) == 1 and all(has(m.props, "availabilityZone") for m in instances)
+        ):
             report(
                 f"DB cluster {cluster.name} has {len(instances)} instance(s) in one Availability "
                 "Zone; add a reader instance in another zone.",
@@ -523,7 +526,7 @@ def _tls_by_default(engine: str, version: Any) -> bool:
     notes="A parameter group named by a literal and not declared in the stack cannot be read "
     "and is not judged; PostgreSQL 15+ default groups already force TLS.",
 )
-def _tls_connections(args: StackValidationArgs, report: ReportViolation) -> None:
+def _tls_connections(args: StackValidationArgs, report: Report) -> None:
     def check(instance: PolicyResource) -> None:
         engine = str(instance.props.get("engine") or "")
         if engine not in _TLS_PARAMETERS:

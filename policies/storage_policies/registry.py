@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, cast
 
 from pulumi_policy import (
     PolicyComplianceFramework,
@@ -32,8 +32,15 @@ NAME_PATTERN = re.compile(
 
 FSBP = "AWS Foundational Security Best Practices"
 
-ResourceCheck = Callable[[ResourceValidationArgs, ReportViolation], None]
-StackCheck = Callable[[StackValidationArgs, ReportViolation], None]
+
+class Report(Protocol):
+    """`ReportViolation` as the engine really calls it: the URN is optional."""
+
+    def __call__(self, message: str, urn: str | None = None) -> None: ...
+
+
+ResourceCheck = Callable[[ResourceValidationArgs, Report], None]
+StackCheck = Callable[[StackValidationArgs, Report], None]
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ class Registry:
         def decorate(check: ResourceCheck) -> ResourceCheck:
             def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 if args.resource_type in type_set:
-                    check(args, report)
+                    check(args, cast(Report, report))
 
             policy = ResourceValidationPolicy(
                 name=name,
@@ -162,10 +169,13 @@ class Registry:
         """Decorator registering `check` as a stack rule (it sees every resource)."""
 
         def decorate(check: StackCheck) -> StackCheck:
+            def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+                check(args, cast(Report, report))
+
             policy = StackValidationPolicy(
                 name=name,
                 description=description,
-                validate=check,
+                validate=validate,
                 config_schema=_schema(config),
                 severity=severity,
                 framework=_framework(controls),

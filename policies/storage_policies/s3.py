@@ -15,7 +15,6 @@ from typing import Any
 
 from pulumi_policy import (
     PolicyResource,
-    ReportViolation,
     ResourceValidationArgs,
     Severity,
     StackValidationArgs,
@@ -24,7 +23,7 @@ from pulumi_policy import (
 from . import documents, tokens
 from .graph import each_decidable, linked, of_type, region, satellites
 from .props import as_list, first, is_true
-from .registry import REGISTRY
+from .registry import REGISTRY, Report
 
 _PUBLIC_GROUP_URIS = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -75,7 +74,9 @@ def _bucket_level_flags(bucket: PolicyResource, args: StackValidationArgs) -> di
     return flags
 
 
-def _policy_statements(bucket: PolicyResource, args: StackValidationArgs) -> list[documents.Statement]:
+def _policy_statements(
+    bucket: PolicyResource, args: StackValidationArgs
+) -> list[documents.Statement]:
     statements: list[documents.Statement] = []
     sources = [sat.props.get("policy") for sat in satellites(bucket, args, tokens.S3_POLICY)]
     sources.append(bucket.props.get("policy"))
@@ -100,7 +101,9 @@ def _public_acl_permissions(bucket: PolicyResource, args: StackValidationArgs) -
     return permissions
 
 
-def _acl_grants(bucket: PolicyResource, args: StackValidationArgs) -> list[tuple[Mapping[str, Any], str]]:
+def _acl_grants(
+    bucket: PolicyResource, args: StackValidationArgs
+) -> list[tuple[Mapping[str, Any], str]]:
     """(grantee, permission) pairs from BucketAcl satellites and inline `grants`."""
     grants: list[tuple[Mapping[str, Any], str]] = []
     for sat in satellites(bucket, args, tokens.S3_ACL):
@@ -204,7 +207,7 @@ def _each_bucket(args: StackValidationArgs, check: Any) -> None:
     remediation="Add an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
     "ignore_public_acls, block_public_policy and restrict_public_buckets all True.",
 )
-def _public_access_block(args: StackValidationArgs, report: ReportViolation) -> None:
+def _public_access_block(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
         if not satellites(bucket, args, tokens.S3_PUBLIC_ACCESS_BLOCK):
             report(
@@ -232,9 +235,9 @@ def _public_via(
         for statement in _policy_statements(bucket, args):
             if documents.is_public(statement) and any(statement.grants(a) for a in actions):
                 return "its bucket policy allows anyone"
-    if not (flags["blockPublicAcls"] or flags["ignorePublicAcls"]):
-        if acl in _public_acl_permissions(bucket, args):
-            return "its ACL grants everyone"
+    acls_blocked = flags["blockPublicAcls"] or flags["ignorePublicAcls"]
+    if not acls_blocked and acl in _public_acl_permissions(bucket, args):
+        return "its ACL grants everyone"
     return None
 
 
@@ -248,7 +251,7 @@ def _public_via(
     remediation="Remove the public read grant from the bucket policy or ACL, or enable the "
     "bucket's public access block.",
 )
-def _public_read(args: StackValidationArgs, report: ReportViolation) -> None:
+def _public_read(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
         reason = _public_via(bucket, args, _READ_ACTIONS, "READ")
         if reason:
@@ -271,7 +274,7 @@ def _public_read(args: StackValidationArgs, report: ReportViolation) -> None:
     remediation="Remove the public write grant from the bucket policy or ACL, or enable the "
     "bucket's public access block.",
 )
-def _public_write(args: StackValidationArgs, report: ReportViolation) -> None:
+def _public_write(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
         reason = _public_via(bucket, args, _WRITE_ACTIONS, "WRITE")
         if reason:
@@ -306,7 +309,7 @@ def _denies_insecure_transport(statement: documents.Statement) -> bool:
     remediation='Add a bucket policy statement: Effect Deny, Principal "*", Action "s3:*", '
     'Resource the bucket and its objects, Condition {"Bool": {"aws:SecureTransport": "false"}}.',
 )
-def _ssl_requests(args: StackValidationArgs, report: ReportViolation) -> None:
+def _ssl_requests(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
         if not any(_denies_insecure_transport(s) for s in _policy_statements(bucket, args)):
             report(
@@ -346,7 +349,7 @@ def _foreign_principals(statement: documents.Statement, trusted: set[str]) -> li
     "foreign: the owning account is not in the program.",
     config={"trustedAccounts": {"type": "array", "items": {"type": "string"}, "default": []}},
 )
-def _cross_account(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _cross_account(args: ResourceValidationArgs, report: Report) -> None:
     trusted = {str(account) for account in args.get_config().get("trustedAccounts", [])}
     for statement in documents.parse(args.props.get("policy")) or []:
         blocked = [a for a in _CROSS_ACCOUNT_BLOCKED if statement.grants(a)]
@@ -374,7 +377,7 @@ def _cross_account(args: ResourceValidationArgs, report: ReportViolation) -> Non
     notes="Replication destinations are exempt (a replica replicating again would loop). A "
     "destination bucket outside the stack is accepted: its region cannot be read.",
 )
-def _cross_region_replication(args: StackValidationArgs, report: ReportViolation) -> None:
+def _cross_region_replication(args: StackValidationArgs, report: Report) -> None:
     destinations = replication_destinations(args)
 
     def check(bucket: PolicyResource) -> None:
@@ -413,7 +416,7 @@ def _cross_region_replication(args: StackValidationArgs, report: ReportViolation
     "access logs.",
     notes="Buckets that receive access logs are exempt: logging them into themselves loops.",
 )
-def _access_logging(args: StackValidationArgs, report: ReportViolation) -> None:
+def _access_logging(args: StackValidationArgs, report: Report) -> None:
     targets = log_targets(args)
 
     def check(bucket: PolicyResource) -> None:
@@ -445,7 +448,7 @@ def _access_logging(args: StackValidationArgs, report: ReportViolation) -> None:
     remediation="Add an aws.s3.BucketLifecycleConfiguration with an Enabled rule (for example "
     "expiring noncurrent versions).",
 )
-def _versioned_lifecycle(args: StackValidationArgs, report: ReportViolation) -> None:
+def _versioned_lifecycle(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
         if _versioning_enabled(bucket, args) and not _lifecycle_enabled(bucket, args):
             report(
@@ -466,7 +469,7 @@ def _versioned_lifecycle(args: StackValidationArgs, report: ReportViolation) -> 
     security=False,
     remediation="Add an aws.s3.BucketLifecycleConfiguration with at least one Enabled rule.",
 )
-def _lifecycle(args: StackValidationArgs, report: ReportViolation) -> None:
+def _lifecycle(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
         if not _lifecycle_enabled(bucket, args):
             report(
@@ -493,7 +496,7 @@ def _lifecycle(args: StackValidationArgs, report: ReportViolation) -> None:
     notes="A bucket without ownership controls counts as BucketOwnerEnforced, which is what "
     "S3 applies to new buckets since April 2023.",
 )
-def _no_acls(args: StackValidationArgs, report: ReportViolation) -> None:
+def _no_acls(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
         reason = _uses_acls(bucket, args)
         if reason:
@@ -517,7 +520,7 @@ def _no_acls(args: StackValidationArgs, report: ReportViolation) -> None:
     severity=Severity.LOW,
     remediation='Add an aws.s3.BucketVersioning with versioning_configuration status "Enabled".',
 )
-def _versioning(args: StackValidationArgs, report: ReportViolation) -> None:
+def _versioning(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
         if not _versioning_enabled(bucket, args):
             report(
@@ -545,7 +548,7 @@ def _versioning(args: StackValidationArgs, report: ReportViolation) -> None:
     notes="Enabling Object Lock on an existing bucket may need AWS support; plan it at creation.",
     config={"mode": {"type": "string", "enum": ["GOVERNANCE", "COMPLIANCE"]}},
 )
-def _object_lock(args: StackValidationArgs, report: ReportViolation) -> None:
+def _object_lock(args: StackValidationArgs, report: Report) -> None:
     mode = args.get_config().get("mode")
 
     def check(bucket: PolicyResource) -> None:
@@ -588,12 +591,12 @@ def _object_lock(args: StackValidationArgs, report: ReportViolation) -> None:
     types=tokens.S3_BUCKET + tokens.S3_ENCRYPTION,
     controls=("S3.17",),
     severity=Severity.MEDIUM,
-    remediation='Add an aws.s3.BucketServerSideEncryptionConfiguration whose rule sets '
+    remediation="Add an aws.s3.BucketServerSideEncryptionConfiguration whose rule sets "
     'sse_algorithm "aws:kms" with a customer managed key.',
     notes="Server access log target buckets only support SSE-S3, so AES256 (or the S3 default) "
     "is accepted for them.",
 )
-def _kms_encryption(args: StackValidationArgs, report: ReportViolation) -> None:
+def _kms_encryption(args: StackValidationArgs, report: Report) -> None:
     targets = log_targets(args)
 
     def check(bucket: PolicyResource) -> None:
@@ -608,4 +611,3 @@ def _kms_encryption(args: StackValidationArgs, report: ReportViolation) -> None:
             )
 
     _each_bucket(args, check)
-

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from . import tokens
 from .graph import default_tags
 from .props import as_mapping
-from .registry import REGISTRY
+from .registry import REGISTRY, Report
 
 REQUIRED_TAGS = ["environment", "owner", "data-classification", "managed-by"]
 
@@ -24,7 +24,7 @@ REQUIRED_TAGS = ["environment", "owner", "data-classification", "managed-by"]
         "requiredTags": {"type": "array", "items": {"type": "string"}, "default": REQUIRED_TAGS}
     },
 )
-def _required_tags(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _required_tags(args: ResourceValidationArgs, report: Report) -> None:
     required = list(args.get_config().get("requiredTags", REQUIRED_TAGS))
     # Only tag *keys* are read: an unknown tag value is still a tag that is present.
     present = set(as_mapping(args.props.get("tags")))

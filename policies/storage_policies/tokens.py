@@ -86,5 +86,9 @@ TAGGABLE = (
     + KMS_KEYS
     + IAM_ROLE
     + IAM_POLICY
-    + ("aws:iam/user:User", "aws:secretsmanager/secret:Secret", "aws:ec2/securityGroup:SecurityGroup")
+    + (
+        "aws:iam/user:User",
+        "aws:secretsmanager/secret:Secret",
+        "aws:ec2/securityGroup:SecurityGroup",
+    )
 )

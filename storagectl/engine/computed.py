@@ -44,13 +44,21 @@ UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 def _kms_key(c: Context) -> dict[str, Any]:
     key_id = f"mrk-{c.digest(32)}" if c.inputs.get("multiRegion") else _uuid(c)
-    return {"id": key_id, "keyId": key_id, "arn": f"arn:aws:kms:{c.region}:{c.account}:key/{key_id}"}
+    return {
+        "id": key_id,
+        "keyId": key_id,
+        "arn": f"arn:aws:kms:{c.region}:{c.account}:key/{key_id}",
+    }
 
 
 def _replica_key(c: Context) -> dict[str, Any]:
     primary = str(c.inputs.get("primaryKeyArn", ""))
     key_id = primary.rsplit("/", 1)[-1] if "/" in primary else f"mrk-{c.digest(32)}"
-    return {"id": key_id, "keyId": key_id, "arn": f"arn:aws:kms:{c.region}:{c.account}:key/{key_id}"}
+    return {
+        "id": key_id,
+        "keyId": key_id,
+        "arn": f"arn:aws:kms:{c.region}:{c.account}:key/{key_id}",
+    }
 
 
 def _uuid(c: Context) -> str:
@@ -153,7 +161,11 @@ def _global_cluster(c: Context) -> dict[str, Any]:
 def _rds_named(kind: str) -> Callable[[Context], dict[str, Any]]:
     def compute(c: Context) -> dict[str, Any]:
         name = c.given("name", c.autoname(255, lower=True))
-        return {"id": name, "name": name, "arn": f"arn:aws:rds:{c.region}:{c.account}:{kind}:{name}"}
+        return {
+            "id": name,
+            "name": name,
+            "arn": f"arn:aws:rds:{c.region}:{c.account}:{kind}:{name}",
+        }
 
     return compute
 
@@ -161,7 +173,9 @@ def _rds_named(kind: str) -> Callable[[Context], dict[str, Any]]:
 def _replication_group(c: Context) -> dict[str, Any]:
     ident = c.given("replicationGroupId", c.autoname(40, lower=True))
     zone = f"{c.digest(6)}.{_region_code(c.region)}.cache.amazonaws.com"
-    cluster_mode = (c.inputs.get("numNodeGroups") or 1) > 1 or c.inputs.get("clusterMode") == "enabled"
+    cluster_mode = (c.inputs.get("numNodeGroups") or 1) > 1 or c.inputs.get(
+        "clusterMode"
+    ) == "enabled"
     out: dict[str, Any] = {
         "id": ident,
         "replicationGroupId": ident,
@@ -184,7 +198,11 @@ def _region_code(region: str) -> str:
 def _elasticache_named(kind: str, key: str) -> Callable[[Context], dict[str, Any]]:
     def compute(c: Context) -> dict[str, Any]:
         ident = c.given(key, c.autoname(40, lower=True))
-        return {"id": ident, key: ident, "arn": f"arn:aws:elasticache:{c.region}:{c.account}:{kind}:{ident}"}
+        return {
+            "id": ident,
+            key: ident,
+            "arn": f"arn:aws:elasticache:{c.region}:{c.account}:{kind}:{ident}",
+        }
 
     return compute
 
@@ -206,7 +224,11 @@ def _secret(c: Context) -> dict[str, Any]:
 
 def _log_group(c: Context) -> dict[str, Any]:
     name = c.given("name", c.autoname(512))
-    return {"id": name, "name": name, "arn": f"arn:aws:logs:{c.region}:{c.account}:log-group:{name}"}
+    return {
+        "id": name,
+        "name": name,
+        "arn": f"arn:aws:logs:{c.region}:{c.account}:log-group:{name}",
+    }
 
 
 def _pod_identity(c: Context) -> dict[str, Any]:
@@ -215,7 +237,9 @@ def _pod_identity(c: Context) -> dict[str, Any]:
     return {
         "id": f"{cluster},{assoc}",
         "associationId": assoc,
-        "associationArn": f"arn:aws:eks:{c.region}:{c.account}:podidentityassociation/{cluster}/{assoc}",
+        "associationArn": (
+            f"arn:aws:eks:{c.region}:{c.account}:podidentityassociation/{cluster}/{assoc}"
+        ),
     }
 
 

@@ -38,7 +38,7 @@ class EngineMocks(Mocks):
         resource_id = computed.pop("id", f"{args.name}-id")
         return (resource_id, {**computed, **inputs, **_keep_computed(computed, inputs)})
 
-    def _region(self, provider_ref: str) -> str:
+    def _region(self, provider_ref: str | None) -> str:
         # "urn:pulumi:stack::project::pulumi:providers:aws::<name>::<id>"
         if provider_ref:
             name = provider_ref.rsplit("::", 2)[-2]
@@ -100,7 +100,9 @@ def policy_document_json(params: dict[str, Any]) -> str:
             block = out.setdefault("Condition", {}).setdefault(cond["test"], {})
             block[cond["variable"]] = _one_or_many(cond["values"])
         statements.append(out)
-    return json.dumps({"Version": params.get("version") or "2012-10-17", "Statement": statements}, indent=2)
+    return json.dumps(
+        {"Version": params.get("version") or "2012-10-17", "Statement": statements}, indent=2
+    )
 
 
 def _one_or_many(values: list[Any]) -> Any:

@@ -47,7 +47,7 @@ class RecordingMonitor(MockMonitor):
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn: str | None = None
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         if request.type == "pulumi:pulumi:Stack":
             response = super().RegisterResource(request)
             self.stack_urn = response.urn
@@ -80,7 +80,7 @@ class RecordingMonitor(MockMonitor):
             record.outputs = dict(registered.state)
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         if self.stack_urn is not None and request.urn == self.stack_urn:
             _ensure_event_loop()
             self.stack_outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)

@@ -85,7 +85,9 @@ def run_program(
     project = project_name(program_dir)
     main = program_dir / "__main__.py"
     if not main.exists():
-        raise ProgramError(f"{main}: not found; only Python programs with a __main__.py are supported")
+        raise ProgramError(
+            f"{main}: not found; only Python programs with a __main__.py are supported"
+        )
     strings = engine_config(config)
     region = strings.get("aws:region", DEFAULT_REGION)
     account = _account(strings)
@@ -93,7 +95,9 @@ def run_program(
     monitor = RecordingMonitor(mocks)
     log_lines: list[str] = []
     with _program_path(program_dir), _captured_log(log_lines):
-        pulumi_mocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        pulumi_mocks.set_mocks(
+            mocks, project=project, stack=stack, preview=preview, monitor=monitor
+        )
         # set_mocks installs a root stack of its own; the program runs in a fresh one, as
         # under the real language host, so that exports reach RegisterResourceOutputs.
         pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
@@ -139,9 +143,7 @@ def _program_path(program_dir: Path) -> Iterator[None]:
     }
     own.discard("__main__")
     set_aside = {
-        name: module
-        for name, module in sys.modules.items()
-        if name.split(".", 1)[0] in own
+        name: module for name, module in sys.modules.items() if name.split(".", 1)[0] in own
     }
     for name in set_aside:
         del sys.modules[name]

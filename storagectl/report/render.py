@@ -38,13 +38,17 @@ def table(plan: dict[str, Any], width: int | None = None) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width or 160, force_terminal=False, color_system=None)
     providers = _providers(plan)
-    grid = Table(title=f"{plan['project']} / {plan['stack']}" + (" (preview)" if plan["preview"] else ""))
+    grid = Table(
+        title=f"{plan['project']} / {plan['stack']}" + (" (preview)" if plan["preview"] else "")
+    )
     for column in ("type", "name", "region", "protect"):
         grid.add_column(column)
     for r in plan["resources"]:
         if not r["custom"] or r["type"].startswith("pulumi:providers:"):
             continue
-        grid.add_row(r["type"], r["name"], _region(plan, r, providers), "yes" if r["protect"] else "")
+        grid.add_row(
+            r["type"], r["name"], _region(plan, r, providers), "yes" if r["protect"] else ""
+        )
     console.print(grid)
     console.print(summary_line(plan))
     for v in plan.get("violations", []):
@@ -76,7 +80,13 @@ def markdown(plan: dict[str, Any]) -> str:
     lines += [f"| `{t}` | {n} |" for t, n in plan["summary"]["by_type"].items()]
     violations = plan.get("violations", [])
     if violations:
-        lines += ["", "#### Policy violations", "", "| level | policy | resource | message |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "#### Policy violations",
+            "",
+            "| level | policy | resource | message |",
+            "|---|---|---|---|",
+        ]
         for v in violations:
             message = str(v["message"]).replace("|", "\\|")
             lines.append(f"| {v['enforcement']} | `{v['policy']}` | `{v['name']}` | {message} |")

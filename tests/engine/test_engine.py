@@ -85,7 +85,10 @@ def test_parents_and_dependencies_point_at_recorded_resources() -> None:
     dangling = [
         (r["urn"], dep)
         for r in plan["resources"]
-        for dep in [*r["dependencies"], *([r["parent"]] if r["parent"] and "pulumi:pulumi:Stack" not in r["parent"] else [])]
+        for dep in [
+            *r["dependencies"],
+            *([r["parent"]] if r["parent"] and "pulumi:pulumi:Stack" not in r["parent"] else []),
+        ]
         if dep not in urns and "pulumi:pulumi:Stack" not in dep
     ]
     assert dangling == []

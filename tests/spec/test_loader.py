@@ -34,7 +34,11 @@ def test_shipped_stack_files_are_valid(stack: str) -> None:
 
 
 def test_out_of_range_number_names_file_line_and_key(tmp_path: Path) -> None:
-    text = PROD.replace("      replicas: 1\n      dataClassification: internal\n      allowedSecurityGroupIds", "      replicas: 9\n      dataClassification: internal\n      allowedSecurityGroupIds", 1)
+    text = PROD.replace(
+        "      replicas: 1\n      dataClassification: internal\n      allowedSecurityGroupIds",
+        "      replicas: 9\n      dataClassification: internal\n      allowedSecurityGroupIds",
+        1,
+    )
     assert broken(tmp_path, text) == [
         f"Pulumi.prod.yaml:{line_of(text, 'replicas: 9')}: "
         "backend-storage:databases.catalog.replicas: must be between 0 and 5 (got 9)"
@@ -65,7 +69,10 @@ def test_unknown_top_level_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 
 def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
-    text = PROD.replace("  backend-storage:owner: platform-team\n", "  backend-storage:owner: platform-team\n   oops: [\n")
+    text = PROD.replace(
+        "  backend-storage:owner: platform-team\n",
+        "  backend-storage:owner: platform-team\n   oops: [\n",
+    )
     assert broken(tmp_path, text) == [
         f"Pulumi.prod.yaml:{line_of(text, 'oops')}:8: YAML syntax error: mapping values are not allowed here"
     ]
@@ -89,11 +96,17 @@ def test_template_calling_into_internals_is_refused(tmp_path: Path) -> None:
 def test_template_with_undefined_variable_is_an_error(tmp_path: Path) -> None:
     text = PROD.replace('cost-center: "4711"', 'cost-center: "{{ team }}"')
     (line,) = broken(tmp_path, text)
-    assert "backend-storage:tags.cost-center: template uses an undefined variable: 'team' is undefined" in line
+    assert (
+        "backend-storage:tags.cost-center: template uses an undefined variable: 'team' is undefined"
+        in line
+    )
 
 
 def test_grant_to_missing_bucket_is_an_error(tmp_path: Path) -> None:
-    text = PROD.replace("          uploads:\n            access: read\n", "          upload:\n            access: read\n")
+    text = PROD.replace(
+        "          uploads:\n            access: read\n",
+        "          upload:\n            access: read\n",
+    )
     assert broken(tmp_path, text) == [
         f"Pulumi.prod.yaml:{line_of(text, 'upload:')}: "
         "backend-storage:applications.orders-api.grants.buckets.upload: no bucket named 'upload' "
@@ -131,7 +144,10 @@ def test_dr_without_region_is_an_error(tmp_path: Path) -> None:
 
 
 def test_duplicate_keys_are_an_error(tmp_path: Path) -> None:
-    text = PROD.replace("  backend-storage:owner: platform-team\n", "  backend-storage:owner: platform-team\n  backend-storage:owner: someone-else\n")
+    text = PROD.replace(
+        "  backend-storage:owner: platform-team\n",
+        "  backend-storage:owner: platform-team\n  backend-storage:owner: someone-else\n",
+    )
     assert broken(tmp_path, text) == [
         f"Pulumi.prod.yaml:{line_of(text, 'someone-else')}: config.backend-storage:owner: "
         "duplicate key: YAML keeps only the last one; remove one of them"
@@ -176,7 +192,10 @@ class TestPrecedence:
 
     def test_dr_default_reaches_buckets(self) -> None:
         spec = load_stack_file(REPO / "stacks" / "Pulumi.prod.yaml")
-        assert (spec.buckets["invoices"].replication, spec.buckets["exports"].replication) == (True, False)
+        assert (spec.buckets["invoices"].replication, spec.buckets["exports"].replication) == (
+            True,
+            False,
+        )
 
     def test_templates_render_documented_variables(self) -> None:
         spec = load_stack_file(REPO / "stacks" / "Pulumi.staging.yaml")

@@ -48,7 +48,9 @@ def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 ALL_PATHS = [p for p in paths(BASE) if len(p) >= 2]
 
 
-def mutate(document: dict[str, Any], path: tuple[Any, ...], value: Any, delete: bool) -> dict[str, Any]:
+def mutate(
+    document: dict[str, Any], path: tuple[Any, ...], value: Any, delete: bool
+) -> dict[str, Any]:
     """A copy of `document` with the node at `path` replaced (or deleted)."""
     out = copy.deepcopy(document)
     node = out
@@ -73,7 +75,9 @@ def check(tmp_path: Path, document: Any) -> None:
             assert LOCATED.match(str(problem)), str(problem)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(path=st.sampled_from(ALL_PATHS), value=values, delete=st.booleans())
 def test_mutated_stack_documents_fail_only_with_located_errors(
     tmp_path: Path, path: tuple[Any, ...], value: Any, delete: bool
@@ -81,7 +85,9 @@ def test_mutated_stack_documents_fail_only_with_located_errors(
     check(tmp_path, mutate(BASE, path, value, delete))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(document=values)
 def test_random_documents_fail_only_with_located_errors(tmp_path: Path, document: Any) -> None:
     check(tmp_path, {"config": document} if isinstance(document, dict) else document)

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from ..verdict import NotVerifiable, Verdict
 
@@ -66,5 +67,10 @@ def guarded(
         raise_if_unsupported(exc, operation)
         code = error_code(exc)
         return Verdict.failed((meanings or {}).get(code) or f"{operation} failed: {code}")
+    except ResponseParserError:
+        # An AWS look-alike (moto) answering an API it lacks with an HTML error page.
+        raise NotVerifiable(
+            f"not verifiable against this endpoint: {operation} is not supported"
+        ) from None
     except BotoCoreError as exc:
         return Verdict.failed(f"{operation}: cannot reach the AWS endpoint ({type(exc).__name__})")

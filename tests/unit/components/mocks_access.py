@@ -18,7 +18,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from storagectl.engine.mocks import EngineMocks
-from storagectl.engine.recorder import Registration, RecordingMonitor
+from storagectl.engine.recorder import RecordingMonitor, Registration
 
 T = TypeVar("T")
 

@@ -22,14 +22,26 @@ def cases() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("stack", "urn"), cases())
 def test_bucket_blocks_all_public_access(stack: str, urn: str) -> None:
-    (block,) = satellites(plan_of(stack), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", urn)
-    flags = [block["inputs"].get(k) for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")]
+    (block,) = satellites(
+        plan_of(stack), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", urn
+    )
+    flags = [
+        block["inputs"].get(k)
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    ]
     assert flags == [True] * 4, urn
 
 
 @pytest.mark.parametrize(("stack", "urn"), cases())
 def test_bucket_enforces_bucket_owner(stack: str, urn: str) -> None:
-    (controls,) = satellites(plan_of(stack), "aws:s3/bucketOwnershipControls:BucketOwnershipControls", urn)
+    (controls,) = satellites(
+        plan_of(stack), "aws:s3/bucketOwnershipControls:BucketOwnershipControls", urn
+    )
     assert controls["inputs"]["rule"]["objectOwnership"] == "BucketOwnerEnforced", urn
 
 
@@ -44,7 +56,8 @@ def test_bucket_policy_denies_insecure_transport(stack: str, urn: str) -> None:
     (policy,) = satellites(plan_of(stack), "aws:s3/bucketPolicy:BucketPolicy", urn)
     statements = json.loads(policy["inputs"]["policy"])["Statement"]
     assert any(
-        s["Effect"] == "Deny" and s["Condition"].get("Bool", {}).get("aws:SecureTransport") == "false"
+        s["Effect"] == "Deny"
+        and s["Condition"].get("Bool", {}).get("aws:SecureTransport") == "false"
         for s in statements
     ), urn
 
@@ -53,7 +66,11 @@ def test_bucket_policy_denies_insecure_transport(stack: str, urn: str) -> None:
 def test_data_bucket_uses_this_environments_key(stack: str, urn: str) -> None:
     plan = plan_of(stack)
     bucket = by_urn(plan)[urn]
-    (sse,) = satellites(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", urn)
+    (sse,) = satellites(
+        plan,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        urn,
+    )
     rule = sse["inputs"]["rules"][0]
     default = rule["applyServerSideEncryptionByDefault"]
     if bucket["outputs"]["tags"].get("purpose") == "s3-server-access-logs":
@@ -61,12 +78,18 @@ def test_data_bucket_uses_this_environments_key(stack: str, urn: str) -> None:
         return
     keys = {k["outputs"]["arn"] for k in resources_of(plan, "aws:kms/key:Key")}
     keys |= {k["outputs"]["arn"] for k in resources_of(plan, "aws:kms/replicaKey:ReplicaKey")}
-    assert (default["sseAlgorithm"], default["kmsMasterKeyId"] in keys, rule["bucketKeyEnabled"]) == ("aws:kms", True, True), urn
+    assert (
+        default["sseAlgorithm"],
+        default["kmsMasterKeyId"] in keys,
+        rule["bucketKeyEnabled"],
+    ) == ("aws:kms", True, True), urn
 
 
 @pytest.mark.parametrize(("stack", "urn"), cases())
 def test_bucket_expires_noncurrent_versions_and_aborted_uploads(stack: str, urn: str) -> None:
-    (lifecycle,) = satellites(plan_of(stack), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", urn)
+    (lifecycle,) = satellites(
+        plan_of(stack), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", urn
+    )
     first = lifecycle["inputs"]["rules"][0]
     assert "noncurrentVersionExpiration" in first or "expiration" in first, urn
     assert first["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1, urn
@@ -87,9 +110,16 @@ def test_data_buckets_log_to_the_log_bucket(stack: str) -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_invoices_bucket_has_object_lock(stack: str) -> None:
     plan = plan_of(stack)
-    (invoices,) = [b for b in buckets(stack) if b["name"] == f"backend-storage-{stack}-invoices-bucket"]
-    (lock,) = satellites(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", invoices["urn"])
-    assert (invoices["inputs"]["objectLockEnabled"], lock["inputs"]["rule"]["defaultRetention"]["days"] > 0) == (True, True)
+    (invoices,) = [
+        b for b in buckets(stack) if b["name"] == f"backend-storage-{stack}-invoices-bucket"
+    ]
+    (lock,) = satellites(
+        plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", invoices["urn"]
+    )
+    assert (
+        invoices["inputs"]["objectLockEnabled"],
+        lock["inputs"]["rule"]["defaultRetention"]["days"] > 0,
+    ) == (True, True)
 
 
 @pytest.mark.parametrize(("stack", "urn"), cases())
@@ -113,10 +143,16 @@ def test_prod_dr_buckets_use_the_dr_provider_and_dr_key() -> None:
     plan = plan_of("prod")
     (provider,) = resources_of(plan, "pulumi:providers:aws")
     dr_buckets = [b for b in buckets("prod") if b["name"].endswith("-dr-bucket")]
-    replica_keys = {k["outputs"]["arn"] for k in resources_of(plan, "aws:kms/replicaKey:ReplicaKey")}
+    replica_keys = {
+        k["outputs"]["arn"] for k in resources_of(plan, "aws:kms/replicaKey:ReplicaKey")
+    }
     assert dr_buckets and all(b["provider"] == provider["urn"] for b in dr_buckets)
     for bucket in dr_buckets:
-        (sse,) = satellites(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket["urn"])
+        (sse,) = satellites(
+            plan,
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            bucket["urn"],
+        )
         key = sse["inputs"]["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"]
         assert key in replica_keys and ":eu-central-1:" in key, bucket["urn"]
 
@@ -138,5 +174,13 @@ def test_replication_role_may_use_exactly_the_two_keys() -> None:
         if "replication" not in policy["name"]:
             continue
         doc = json.loads(policy["inputs"]["policy"])
-        kms = sorted(s["Resource"] for s in doc["Statement"] if str(s["Action"]).startswith(("kms:", "['kms:")))
-        assert len(kms) == 2 and ":eu-west-1:" in kms[0] + kms[1] and ":eu-central-1:" in kms[0] + kms[1], policy["urn"]
+        kms = sorted(
+            s["Resource"]
+            for s in doc["Statement"]
+            if str(s["Action"]).startswith(("kms:", "['kms:"))
+        )
+        assert (
+            len(kms) == 2
+            and ":eu-west-1:" in kms[0] + kms[1]
+            and ":eu-central-1:" in kms[0] + kms[1]
+        ), policy["urn"]

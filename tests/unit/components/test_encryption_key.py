@@ -15,17 +15,23 @@ def keys() -> list[tuple[str, dict]]:
     return [(s, k) for s in STACKS for k in resources_of(plan_of(s), KEY)]
 
 
-@pytest.mark.parametrize(("stack", "key"), keys(), ids=lambda v: v["name"] if isinstance(v, dict) else v)
+@pytest.mark.parametrize(
+    ("stack", "key"), keys(), ids=lambda v: v["name"] if isinstance(v, dict) else v
+)
 def test_key_rotates(stack: str, key: dict) -> None:
     assert key["inputs"]["enableKeyRotation"] is True, key["urn"]
 
 
-@pytest.mark.parametrize(("stack", "key"), keys(), ids=lambda v: v["name"] if isinstance(v, dict) else v)
+@pytest.mark.parametrize(
+    ("stack", "key"), keys(), ids=lambda v: v["name"] if isinstance(v, dict) else v
+)
 def test_key_has_a_30_day_deletion_window(stack: str, key: dict) -> None:
     assert key["inputs"]["deletionWindowInDays"] == 30, key["urn"]
 
 
-@pytest.mark.parametrize(("stack", "key"), keys(), ids=lambda v: v["name"] if isinstance(v, dict) else v)
+@pytest.mark.parametrize(
+    ("stack", "key"), keys(), ids=lambda v: v["name"] if isinstance(v, dict) else v
+)
 def test_key_is_multi_region_only_with_dr(stack: str, key: dict) -> None:
     assert key["inputs"]["multiRegion"] is (stack == "prod"), key["urn"]
 
@@ -33,7 +39,9 @@ def test_key_is_multi_region_only_with_dr(stack: str, key: dict) -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_one_key_per_data_class(stack: str) -> None:
     names = sorted(k["name"] for k in resources_of(plan_of(stack), KEY))
-    assert names == [f"backend-storage-{stack}-{c}-key" for c in ("confidential", "internal", "restricted")]
+    assert names == [
+        f"backend-storage-{stack}-{c}-key" for c in ("confidential", "internal", "restricted")
+    ]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -41,7 +49,9 @@ def test_key_policy_gives_the_account_administration_without_direct_use(stack: s
     for policy in resources_of(plan_of(stack), "aws:kms/keyPolicy:KeyPolicy"):
         statements = json.loads(policy["inputs"]["policy"])["Statement"]
         admin = next(s for s in statements if s["Sid"] == "EnableKeyAdministrationByTheAccount")
-        assert not {"kms:Decrypt", "kms:*", "kms:GenerateDataKey"} & set(admin["Action"]), policy["urn"]
+        assert not {"kms:Decrypt", "kms:*", "kms:GenerateDataKey"} & set(admin["Action"]), policy[
+            "urn"
+        ]
 
 
 def test_prod_replica_keys_live_in_the_dr_region() -> None:
@@ -50,9 +60,14 @@ def test_prod_replica_keys_live_in_the_dr_region() -> None:
     replicas = resources_of(plan, "aws:kms/replicaKey:ReplicaKey")
     assert len(replicas) == 3
     for replica in replicas:
-        assert (replica["provider"], ":eu-central-1:" in replica["outputs"]["arn"]) == (provider["urn"], True), replica["urn"]
+        assert (replica["provider"], ":eu-central-1:" in replica["outputs"]["arn"]) == (
+            provider["urn"],
+            True,
+        ), replica["urn"]
 
 
-@pytest.mark.parametrize(("stack", "key"), keys(), ids=lambda v: v["name"] if isinstance(v, dict) else v)
+@pytest.mark.parametrize(
+    ("stack", "key"), keys(), ids=lambda v: v["name"] if isinstance(v, dict) else v
+)
 def test_prod_keys_are_protected(stack: str, key: dict) -> None:
     assert key["protect"] is (stack == "prod"), key["urn"]

@@ -1,0 +1,24 @@
+"""The backend-storage CrossGuard rules.
+
+Importing the package registers every rule in `REGISTRY`; `policies/__main__.py` hands them
+to `PolicyPack`, and `storagectl.policy` calls the very same objects offline.
+"""
+
+from __future__ import annotations
+
+from . import credentials, elasticache, iam, kms, rds, s3, stack, tagging
+from .registry import REGISTRY, Registry, Rule
+
+__all__ = [
+    "REGISTRY",
+    "Registry",
+    "Rule",
+    "credentials",
+    "elasticache",
+    "iam",
+    "kms",
+    "rds",
+    "s3",
+    "stack",
+    "tagging",
+]
