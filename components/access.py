@@ -101,18 +101,13 @@ def database_target(database: Any) -> DatabaseTarget:
 
 def cache_target(cache: Any) -> CacheTarget:
     """The grant-relevant facts of a `Cache`: IAM users, or password secrets, by application."""
-    secret_arns = dict(getattr(cache, "user_secret_arns", None) or {})
-    user_arns = {
-        application: user.arn
-        for application, user in cache.users.items()
-        if application not in secret_arns
-    }
+    secret_arns = dict(cache.user_secret_arns)
     return CacheTarget(
         arn=cache.arn,
         data_class=cache.data_class,
-        user_arns=user_arns,
+        user_arns={a: arn for a, arn in cache.user_arns.items() if a not in secret_arns},
         secret_arns=secret_arns,
-        secret_key_arn=getattr(cache, "secret_kms_key_arn", None),
+        secret_key_arn=cache.secret_kms_key_arn,
     )
 
 

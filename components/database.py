@@ -121,7 +121,7 @@ class ManagedDatabase(pulumi.ComponentResource):
         self.data_class = db.data_classification
         self.kms_key_arn = args.key.arn
         self._tags = tags_for(spec, db.data_classification, db.tags)
-        self._protect = spec.defaults.protect
+        self._protected = spec.defaults.protect
         self._ident = identifier(spec, args.logical_name)
         self._family = parameter_family(db.flavour, db.engine, db.engine_version)
         self._check_dr()
@@ -233,7 +233,7 @@ class ManagedDatabase(pulumi.ComponentResource):
     def _stateful(self, parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
         """Options of a resource that holds data of record: protected, retained in prod."""
         return pulumi.ResourceOptions(
-            parent=parent, protect=self._protect, retain_on_delete=self._protect, **extra
+            parent=parent, protect=self._protected, retain_on_delete=self._protected, **extra
         )
 
     def _monitoring_role(self) -> list[pulumi.Resource]:
@@ -281,7 +281,9 @@ class ManagedDatabase(pulumi.ComponentResource):
             f"{name}-{role}-{resource_safe(self._family)}",
             family=self._family,
             description=f"{self._name}: TLS required, logging, stack parameters",
-            parameters=_parameter_list(db.engine, server_parameters(db.flavour, db.engine, dict(db.parameters))),
+            parameters=_parameter_list(
+                db.engine, server_parameters(db.flavour, db.engine, dict(db.parameters))
+            ),
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=False),
         )
@@ -340,7 +342,9 @@ class ManagedDatabase(pulumi.ComponentResource):
         settings["performance_insights_enabled"] = insights
         if insights:
             settings["performance_insights_kms_key_id"] = key_arn
-            settings["performance_insights_retention_period"] = db.performance_insights_retention_days
+            settings["performance_insights_retention_period"] = (
+                db.performance_insights_retention_days
+            )
         return settings
 
     def _final_snapshot(self, ident: str) -> dict[str, Any]:
@@ -354,7 +358,9 @@ class ManagedDatabase(pulumi.ComponentResource):
         version = self._db.master_password_version
         return {consumer_kwarg: password, f"{consumer_kwarg}_version": version}, password
 
-    def _store_master(self, password: pulumi.Output[str], consumer: pulumi.Resource) -> StoredCredential:
+    def _store_master(
+        self, password: pulumi.Output[str], consumer: pulumi.Resource
+    ) -> StoredCredential:
         return store_credential(
             f"{self._name}-master",
             description=f"{self._name}: master user ({self._db.admin_username}), generated",
@@ -362,7 +368,7 @@ class ManagedDatabase(pulumi.ComponentResource):
             password=password,
             version=self._db.master_password_version,
             kms_key_id=self._args.key.arn,
-            recovery_window_days=30 if self._protect else 7,
+            recovery_window_days=30 if self._protected else 7,
             tags=self._tags,
             consumer=consumer,
             parent=self,
@@ -379,7 +385,10 @@ class ManagedDatabase(pulumi.ComponentResource):
         db = self._db
         if db.engine == "postgres":
             return {"backup_retention_period": 0}
-        return {"backup_retention_period": db.backup_retention_days, "backup_window": db.backup_window}
+        return {
+            "backup_retention_period": db.backup_retention_days,
+            "backup_window": db.backup_window,
+        }
 
     # --- instance flavour ----------------------------------------------------------------
 
@@ -422,7 +431,7 @@ class ManagedDatabase(pulumi.ComponentResource):
         }
         password = None
         if not self.rds_managed_password:
-            credentials, password = self._generated_master("password")
+            credentials, password = self._generated_master("password_wo")
         writer = aws.rds.Instance(
             f"{name}-writer",
             identifier=self._ident,
@@ -442,7 +451,10 @@ class ManagedDatabase(pulumi.ComponentResource):
             **self._instance_common(db.instance_class, key.arn, placement),
             opts=self._stateful(
                 self,
-                depends_on=[*self._monitoring, *self._log_groups(name, "instance", self._ident, self)],
+                depends_on=[
+                    *self._monitoring,
+                    *self._log_groups(name, "instance", self._ident, self),
+                ],
             ),
         )
         self.identifier = writer.identifier
@@ -454,7 +466,9 @@ class ManagedDatabase(pulumi.ComponentResource):
         else:
             self.master_secret_arn = self._store_master(password, writer).arn
 
-        replicas = [self._instance_replica(i, writer, groups, placement) for i in range(1, db.replicas + 1)]
+        replicas = [
+            self._instance_replica(i, writer, groups, placement) for i in range(1, db.replicas + 1)
+        ]
         self.replica_endpoints = [r.address for r in replicas]
         self.replica_identifiers = [r.identifier for r in replicas]
         self.writer_resource_ids = [writer.resource_id]
@@ -486,15 +500,20 @@ class ManagedDatabase(pulumi.ComponentResource):
             # holds no data of its own and must really go.
             opts=pulumi.ResourceOptions(
                 parent=self,
-                protect=self._protect,
-                depends_on=[*self._monitoring, *self._log_groups(f"{name}-replica-{index}", "instance", ident, self)],
+                protect=self._protected,
+                depends_on=[
+                    *self._monitoring,
+                    *self._log_groups(f"{name}-replica-{index}", "instance", ident, self),
+                ],
             ),
         )
 
     def _instance_dr(self, writer: aws.rds.Instance) -> None:
         db, name, key = self._db, self._name, self._args.key
         assert self._args.dr_provider is not None and key.dr_arn is not None  # _check_dr
-        scope = DisasterRecovery(f"{name}-dr", self._args.dr_provider, pulumi.ResourceOptions(parent=self))
+        scope = DisasterRecovery(
+            f"{name}-dr", self._args.dr_provider, pulumi.ResourceOptions(parent=self)
+        )
         placement = place(f"{name}-dr", self._network_args(dr=True), scope)
         groups = {"parameter_group_name": self._parameter_group(f"{name}-dr", scope)}
         option_group = self._option_group(f"{name}-dr", scope)
@@ -515,7 +534,10 @@ class ManagedDatabase(pulumi.ComponentResource):
             **self._instance_common(db.instance_class, key.dr_arn, placement),
             opts=self._stateful(
                 scope,
-                depends_on=[*self._monitoring, *self._log_groups(f"{name}-dr", "instance", ident, scope)],
+                depends_on=[
+                    *self._monitoring,
+                    *self._log_groups(f"{name}-dr", "instance", ident, scope),
+                ],
             ),
         )
         self.dr_endpoint = replica.address
@@ -573,7 +595,9 @@ class ManagedDatabase(pulumi.ComponentResource):
             tags=self._tags,
             **self._observability(instance_class, key_arn),
             # The data lives in the cluster volume (retained); instances are compute.
-            opts=pulumi.ResourceOptions(parent=parent, protect=self._protect, depends_on=self._monitoring),
+            opts=pulumi.ResourceOptions(
+                parent=parent, protect=self._protected, depends_on=self._monitoring
+            ),
         )
 
     def _aurora(self, placement: Placement) -> None:
@@ -596,7 +620,7 @@ class ManagedDatabase(pulumi.ComponentResource):
         }
         password = None
         if not self.rds_managed_password:
-            credentials, password = self._generated_master("master_password")
+            credentials, password = self._generated_master("master_password_wo")
         cluster = aws.rds.Cluster(
             f"{name}-cluster",
             cluster_identifier=self._ident,
@@ -608,11 +632,19 @@ class ManagedDatabase(pulumi.ComponentResource):
             **credentials,
             **self._final_snapshot(self._ident),
             **self._cluster_common(placement, key.arn),
-            opts=self._stateful(self, depends_on=self._log_groups(name, "cluster", self._ident, self)),
+            opts=self._stateful(
+                self, depends_on=self._log_groups(name, "cluster", self._ident, self)
+            ),
         )
         # Instance names carry no role: the writer moves to a reader on failover.
         writer = self._cluster_instance(
-            f"{name}-instance-1", identifier(self._spec, f"{logical}-1"), cluster, db.instance_class, 0, key.arn, self
+            f"{name}-instance-1",
+            identifier(self._spec, f"{logical}-1"),
+            cluster,
+            db.instance_class,
+            0,
+            key.arn,
+            self,
         )
         readers = []
         for index in range(1, db.replicas + 1):
@@ -646,10 +678,14 @@ class ManagedDatabase(pulumi.ComponentResource):
         if global_cluster is not None:
             self._aurora_dr(global_cluster, writer)
 
-    def _aurora_dr(self, global_cluster: aws.rds.GlobalCluster, writer: aws.rds.ClusterInstance) -> None:
+    def _aurora_dr(
+        self, global_cluster: aws.rds.GlobalCluster, writer: aws.rds.ClusterInstance
+    ) -> None:
         db, name, key, logical = self._db, self._name, self._args.key, self._args.logical_name
         assert self._args.dr_provider is not None and key.dr_arn is not None  # _check_dr
-        scope = DisasterRecovery(f"{name}-dr", self._args.dr_provider, pulumi.ResourceOptions(parent=self))
+        scope = DisasterRecovery(
+            f"{name}-dr", self._args.dr_provider, pulumi.ResourceOptions(parent=self)
+        )
         placement = place(f"{name}-dr", self._network_args(dr=True), scope)
         ident = identifier(self._spec, f"{logical}-dr")
         secondary = aws.rds.Cluster(
@@ -690,7 +726,7 @@ def _parameter_list(engine: str, parameters: dict[str, str]) -> list[dict[str, s
     `pending-reboot` is valid for static and dynamic parameters alike, so a stack's own
     parameter never fails the update; the TLS switch is dynamic and must not wait.
     """
-    immediate = set(tls_parameters(engine))  # type: ignore[arg-type]
+    immediate = set(tls_parameters(engine))
     return [
         {
             "name": key,

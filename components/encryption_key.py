@@ -50,7 +50,9 @@ class EncryptionKey(pulumi.ComponentResource):
         self._spec = spec
         self._name = name
         tags = tags_for(spec, args.data_class)
-        protect = spec.defaults.protect
+        # A deleted key makes every snapshot and object it encrypted unreadable: keys are
+        # protected in every tier but dev, even where the stores themselves are not.
+        protect = spec.defaults.protect or spec.tier != "dev"
         child = pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect)
         self.key = aws.kms.Key(
             f"{name}-key",

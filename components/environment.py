@@ -110,12 +110,46 @@ class StorageEnvironment(pulumi.ComponentResource):
         }
 
     def _databases(self) -> dict[str, Any]:
-        # Filled by the databases issue (components/database.py).
-        return {}
+        from .database import ManagedDatabase, ManagedDatabaseArgs
+
+        spec = self.spec
+        return {
+            name: ManagedDatabase(
+                resource_name(spec, name),
+                ManagedDatabaseArgs(
+                    spec=spec,
+                    logical_name=name,
+                    database=database,
+                    key=self.keys[database.data_classification],
+                    dr_provider=self.dr_provider if database.cross_region_replica else None,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for name, database in spec.databases.items()
+        }
 
     def _caches(self) -> dict[str, Any]:
-        # Filled by the databases issue (components/cache.py).
-        return {}
+        from .cache import Cache, CacheArgs
+
+        spec = self.spec
+        return {
+            name: Cache(
+                resource_name(spec, name),
+                CacheArgs(
+                    spec=spec,
+                    logical_name=name,
+                    cache=cache,
+                    key=self.keys[cache.data_classification],
+                    applications=sorted(
+                        app
+                        for app, application in spec.applications.items()
+                        if name in application.grants.caches
+                    ),
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for name, cache in spec.caches.items()
+        }
 
     def _access(self) -> dict[str, Any]:
         """One role per application, holding exactly its grants (components/access.py)."""

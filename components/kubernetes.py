@@ -101,14 +101,16 @@ class WorkloadBindings(pulumi.ComponentResource):
                 # Regional STS endpoints: no cross-region dependency on us-east-1.
                 annotations["eks.amazonaws.com/sts-regional-endpoints"] = "true"
             child = pulumi.ResourceOptions(parent=self)
+            metadata: dict[str, Any] = {
+                "name": binding.service_account,
+                "namespace": binding.namespace,
+                "labels": labels,
+            }
+            if annotations:
+                metadata["annotations"] = annotations
             self.service_accounts[application] = k8s.core.v1.ServiceAccount(
                 f"{name}-{application}-service-account",
-                metadata={
-                    "name": binding.service_account,
-                    "namespace": binding.namespace,
-                    "labels": labels,
-                    "annotations": annotations,
-                },
+                metadata=metadata,
                 automount_service_account_token=True,
                 opts=child,
             )
@@ -149,8 +151,7 @@ def application_settings(
 
     `buckets`, `databases` and `caches` are the environment's components by logical
     name (ObjectBucket: `.name`; ManagedDatabase: `.writer_endpoint`, `.reader_endpoint`,
-    `.port`, `.engine`; Cache: `.primary_endpoint`, `.reader_endpoint`, `.port`,
-    `.users`, `.user_secret_arns`).
+    `.port`; Cache: `.primary_endpoint`, `.port`, `.user_ids`, `.user_secret_arns`).
     """
     app = spec.applications[application]
     data: dict[str, pulumi.Input[str]] = {
@@ -181,9 +182,10 @@ def application_settings(
         data[env_key("cache", name, "port")] = _text(cache.port)
         data[env_key("cache", name, "tls")] = "true"
         data[env_key("cache", name, "auth")] = cache_spec.authentication
-        data[env_key("cache", name, "user")] = cache.users[application].user_name
-        secret_arns = getattr(cache, "user_secret_arns", None) or {}
-        if application in secret_arns:
+        # IAM authentication needs the user name equal to the user id; so do we.
+        data[env_key("cache", name, "user")] = cache.user_ids[application]
+        if application in cache.user_secret_arns:
             # A reference for External Secrets Operator; the password stays in AWS.
-            data[env_key("cache", name, "password", "secret", "arn")] = secret_arns[application]
+            secret_arn = cache.user_secret_arns[application]
+            data[env_key("cache", name, "password", "secret", "arn")] = secret_arn
     return data

@@ -99,13 +99,15 @@ def place(name: str, args: NetworkArgs, parent: pulumi.Resource) -> Placement:
     return Placement(subnet_group_name, group.id, tuple(rules))
 
 
-def _subnet_group(
-    name: str, args: NetworkArgs, opts: pulumi.ResourceOptions
-) -> pulumi.Output[str]:
+def _subnet_group(name: str, args: NetworkArgs, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
     description = f"{args.description}: private subnets"
     if args.service == "rds":
         return aws.rds.SubnetGroup(
-            name, subnet_ids=list(args.subnet_ids), description=description, tags=args.tags, opts=opts
+            name,
+            subnet_ids=list(args.subnet_ids),
+            description=description,
+            tags=args.tags,
+            opts=opts,
         ).name
     return aws.elasticache.SubnetGroup(
         name, subnet_ids=list(args.subnet_ids), description=description, tags=args.tags, opts=opts

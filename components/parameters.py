@@ -62,7 +62,7 @@ def log_exports(flavour: Flavour, engine: Engine) -> list[str]:
     return list(_LOG_EXPORTS[rds_engine(flavour, engine)])
 
 
-def tls_parameters(engine: Engine) -> dict[str, str]:
+def tls_parameters(engine: str) -> dict[str, str]:
     """The parameter that makes the server refuse connections without TLS."""
     if engine == "postgres":
         return {"rds.force_ssl": "1"}
@@ -80,7 +80,10 @@ def logging_parameters(flavour: Flavour, engine: Engine) -> dict[str, str]:
     params = {"slow_query_log": "1", "log_output": "FILE"}
     if flavour == "aurora":
         # Aurora MySQL has the audit plugin built in; RDS MySQL gets it from an option group.
-        params |= {"server_audit_logging": "1", "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL"}
+        params |= {
+            "server_audit_logging": "1",
+            "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL",
+        }
     return params
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from stackspec import SpecError, build_spec, read_stack_file, stack_name
 
 from .engine import ProgramError, run_program
-from .plan import build_plan
+from .plan import build_plan, summarize
+from .policy.evaluate import config_for_stack, evaluate_plan
 from .sources import resource_sources
 
 OUR_PROJECT = "backend-storage"
@@ -45,7 +46,14 @@ def plan_stack(
     except Exception as exc:
         raise ProgramError(_program_failure(program_dir, exc)) from None
     sources = resource_sources(run.registrations, spec, source) if spec is not None else {}
-    return build_plan(run, source.config, source.secret_keys, sources)
+    document = build_plan(run, source.config, source.secret_keys, sources)
+    # Our stacks are judged with their environment's pack config; any other program with
+    # the pack's defaults (every rule advisory), as `pulumi preview --policy-pack` would.
+    pack_config = config_for_stack(stack) if project == OUR_PROJECT else None
+    violations = evaluate_plan(document, pack_config)
+    document["violations"] = violations
+    document["summary"] = summarize(document["resources"], violations)
+    return document
 
 
 def _program_failure(program_dir: Path, exc: BaseException) -> str:

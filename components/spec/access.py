@@ -72,6 +72,9 @@ class Grants(SpecModel):
 class ApplicationSpec(SpecModel):
     """An application of the estate: its identity and its grants."""
 
-    identity: ApplicationIdentity
+    identity: ApplicationIdentity = Field(
+        description="Who the application is: `kubernetes: {namespace, serviceAccount, "
+        "mechanism}` or `service: <principal>.amazonaws.com`."
+    )
     grants: Grants = Grants()
     tags: Tags = {}

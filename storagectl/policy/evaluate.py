@@ -11,6 +11,7 @@ yet", never a violation.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterable, Mapping
@@ -141,7 +142,9 @@ class _Graph:
         self.resources: list[Mapping[str, Any]] = list(plan.get("resources", []))
         self.by_urn = {r["urn"]: r for r in self.resources}
         self.providers = {
-            r["urn"]: PolicyProviderResource(r["type"], _props(r.get("inputs")), r["urn"], r["name"])
+            r["urn"]: PolicyProviderResource(
+                r["type"], _props(r.get("inputs")), r["urn"], r["name"]
+            )
             for r in self.resources
             if str(r["type"]).startswith("pulumi:providers:")
         }
@@ -154,7 +157,9 @@ class _Graph:
         # A provider reference may be written `<urn>::<id>`, as the engine does.
         return self.providers.get(ref.rsplit("::", 1)[0])
 
-    def resource_args(self, resource: Mapping[str, Any], config: Mapping[str, Any]) -> ResourceValidationArgs:
+    def resource_args(
+        self, resource: Mapping[str, Any], config: Mapping[str, Any]
+    ) -> ResourceValidationArgs:
         return ResourceValidationArgs(
             resource["type"],
             _props(resource.get("inputs")),
@@ -232,10 +237,8 @@ def _run(policy: Any, graph: _Graph, properties: Mapping[str, Any]) -> list[tupl
     def report_stack(message: str, urn: str | None = None) -> None:
         found.append((urn, message))
 
-    try:
+    with contextlib.suppress(UnknownValueError):
         policy.validate(StackValidationArgs(graph.stack_resources, dict(properties)), report_stack)
-    except UnknownValueError:
-        pass
     return found
 
 

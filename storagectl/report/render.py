@@ -9,6 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..policy.sarif import to_sarif
+
 
 def render(plan: dict[str, Any], fmt: str, width: int | None = None) -> str:
     """The plan as text in `fmt` (table, json or markdown)."""
@@ -16,6 +18,8 @@ def render(plan: dict[str, Any], fmt: str, width: int | None = None) -> str:
         return json.dumps(plan, indent=2, sort_keys=False) + "\n"
     if fmt == "markdown":
         return markdown(plan)
+    if fmt == "sarif":
+        return json.dumps(to_sarif(plan, plan.get("violations", [])), indent=2) + "\n"
     return table(plan, width)
 
 

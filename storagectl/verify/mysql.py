@@ -16,10 +16,12 @@ from .deadline import bounded_check
 from .tcp import one_line, tls_context
 from .verdict import Verdict
 
-# Server error codes meaning "insecure transport refused": MySQL's
-# ER_SECURE_TRANSPORT_REQUIRED (3159) and MariaDB's (1045 with a message, 4036 in some
-# builds). A refusal for another reason (bad password, dead port) proves nothing.
-_SECURE_TRANSPORT_CODES = {3159, 4036}
+# MySQL refuses insecure transport with ER_SECURE_TRANSPORT_REQUIRED (3159). MariaDB
+# answers a plain "access denied" (1045), which a wrong password would also give, so
+# that answer counts only when the same login over TLS works and the server reports
+# require_secure_transport on. A refusal for any other reason proves nothing.
+_SECURE_TRANSPORT_REQUIRED = 3159
+_ACCESS_DENIED = 1045
 
 
 def _connect(access: Access, *, tls: bool = True) -> pymysql.connections.Connection[Any]:
@@ -29,8 +31,12 @@ def _connect(access: Access, *, tls: bool = True) -> pymysql.connections.Connect
         port=access.port,
         user=creds.username,
         password=creds.password,
-        database=access.database,
+        # Temporary tables need a default schema; `mysql` always exists.
+        database=access.database or "mysql",
         ssl=tls_context(access.ca_bundle) if tls else None,
+        # PyMySQL upgrades to TLS when the server offers it unless told not to, which
+        # would make the plaintext probe silently encrypted.
+        ssl_disabled=not tls,
         connect_timeout=access.timeout,
         read_timeout=access.timeout,
         write_timeout=access.timeout,
@@ -71,14 +77,23 @@ def plaintext_refused(access: Access) -> Verdict:
             conn = _connect(access, tls=False)
         except pymysql.err.OperationalError as exc:
             code = exc.args[0] if exc.args else None
-            message = one_line(exc)
-            if code in _SECURE_TRANSPORT_CODES or "secure transport" in message.lower():
-                return Verdict.passed("plaintext connection rejected by the server")
-            return Verdict.failed(f"could not tell: {message}")
+            if code == _SECURE_TRANSPORT_REQUIRED:
+                return Verdict.passed("plaintext connection rejected: secure transport required")
+            if code == _ACCESS_DENIED and _requires_secure_transport(access):
+                return Verdict.passed(
+                    "plaintext login denied, TLS login accepted, require_secure_transport=ON"
+                )
+            return Verdict.failed(f"could not tell: {one_line(exc)}")
         conn.close()
         return Verdict.failed("plaintext connection accepted: set require_secure_transport=ON")
 
     return _bounded(access.timeout, check)
+
+
+def _requires_secure_transport(access: Access) -> bool:
+    with _connect(access) as conn:
+        row = _row(conn, "SELECT @@require_secure_transport AS required")
+    return bool(row.get("required"))
 
 
 def writer_accepts_writes(access: Access) -> Verdict:

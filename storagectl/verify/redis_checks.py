@@ -30,10 +30,11 @@ def _client(access: Access, *, authenticate: bool = True) -> redis.Redis:
         ssl_check_hostname=True,
         socket_timeout=access.timeout,
         socket_connect_timeout=access.timeout,
-        retry_on_timeout=False,
         # One attempt: a retry would stretch a dead endpoint past the timeout.
         retry=Retry(NoBackoff(), 0),
         single_connection_client=True,
+        # RESP2: redis-py 8 would open with HELLO 3, which hides the NOAUTH answer.
+        protocol=2,
     )
 
 

@@ -47,6 +47,8 @@ def run_verify(
     err = err or sys.stderr
     try:
         _check_options(output_format, timeout, ca_bundle)
+        # The stack file first: an unknown environment is the likelier mistake.
+        expected = expectations or load_expectations(env, stacks_dir)
         outputs = load_outputs(outputs_file)
         if outputs.environment.name != env:
             raise VerifyInputError(
@@ -55,7 +57,6 @@ def run_verify(
                 f"is {outputs.environment.name!r}, not {env!r}",
                 f"export the outputs of stack {env!r}",
             )
-        expected = expectations or load_expectations(env, stacks_dir)
         check_consistency(outputs, expected)
     except VerifyInputError as exc:
         print(f"error: {exc.one_line()}", file=err)

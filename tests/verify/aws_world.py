@@ -35,6 +35,7 @@ class Shape:
     bucket: str
     dr_bucket: str
     database: str
+    mysql_database: str
     aurora_cluster: str
     replication_group: str
     user_group: str
@@ -66,6 +67,7 @@ def build_shape(endpoint: str, prefix: str, compliant: bool) -> Shape:
         bucket=f"{prefix}-data",
         dr_bucket=f"{prefix}-data-dr",
         database=f"{prefix}-orders",
+        mysql_database=f"{prefix}-inventory",
         aurora_cluster=f"{prefix}-catalog",
         replication_group=f"{prefix}-sessions",
         user_group=f"{prefix}-users",
@@ -82,7 +84,9 @@ def build_shape(endpoint: str, prefix: str, compliant: bool) -> Shape:
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
         }
-        iam.put_role_policy(RoleName=shape.role, PolicyName="grants", PolicyDocument=json.dumps(policy))
+        iam.put_role_policy(
+            RoleName=shape.role, PolicyName="grants", PolicyDocument=json.dumps(policy)
+        )
     return shape
 
 
@@ -144,21 +148,22 @@ def _databases(endpoint: str, shape: Shape, compliant: bool) -> None:
     }
     if compliant:
         secure["KmsKeyId"] = shape.key_arn
-    rds.create_db_instance(
-        DBInstanceIdentifier=shape.database,
-        Engine="postgres",
-        DBInstanceClass="db.t4g.medium",
-        AllocatedStorage=20,
-        MasterUsername="storage_admin",
-        MasterUserPassword="not-used-by-checks-1",
-        MultiAZ=compliant,
-        **secure,
-    )
-    if compliant:
-        rds.create_db_instance_read_replica(
-            DBInstanceIdentifier=f"{shape.database}-replica-1",
-            SourceDBInstanceIdentifier=shape.database,
+    for identifier, engine in ((shape.database, "postgres"), (shape.mysql_database, "mysql")):
+        rds.create_db_instance(
+            DBInstanceIdentifier=identifier,
+            Engine=engine,
+            DBInstanceClass="db.t4g.medium",
+            AllocatedStorage=20,
+            MasterUsername="storage_admin",
+            MasterUserPassword="not-used-by-checks-1",
+            MultiAZ=compliant,
+            **secure,
         )
+        if compliant:
+            rds.create_db_instance_read_replica(
+                DBInstanceIdentifier=f"{identifier}-replica-1",
+                SourceDBInstanceIdentifier=identifier,
+            )
     cluster = {key: value for key, value in secure.items() if key != "PubliclyAccessible"}
     rds.create_db_cluster(
         DBClusterIdentifier=shape.aurora_cluster,

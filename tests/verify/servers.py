@@ -74,7 +74,9 @@ def _private_dir(prefix: str, owner: str | None) -> Path:
 
 def pg_bin() -> Path:
     """The newest PostgreSQL server binaries folder on this machine."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3])
+    )
     if not candidates:
         raise RuntimeError("PostgreSQL binaries not found: run scripts/install-servers")
     return candidates[-1].parent
@@ -113,13 +115,25 @@ class PostgresPair:
         """The postmaster's process id."""
         return int((self.primary_data / "postmaster.pid").read_text().split()[0])
 
+    def stop_primary(self) -> None:
+        """Stop the primary now."""
+        _pg("pg_ctl", "-D", str(self.primary_data), "-m", "immediate", "-w", "stop")
+
     def stop_replica(self) -> None:
         """Stop the replica now."""
         _pg("pg_ctl", "-D", str(self.replica_data), "-m", "immediate", "-w", "stop")
 
     def start_replica(self) -> None:
         """Start the replica again."""
-        _pg("pg_ctl", "-D", str(self.replica_data), "-l", str(self.root / "replica.log"), "-w", "start")
+        _pg(
+            "pg_ctl",
+            "-D",
+            str(self.replica_data),
+            "-l",
+            str(self.root / "replica.log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         """Stop both servers (ignoring ones already down) and remove the folder."""
@@ -141,8 +155,18 @@ def start_postgres_pair(tls: TlsFiles, password: str) -> PostgresPair:
         for path in (pwfile, pair.root / "sock-primary", pair.root / "sock-replica"):
             shutil.chown(path, owner, owner)
     _pg(
-        "initdb", "-D", str(pair.primary_data), "-U", pair.user, "--pwfile", str(pwfile),
-        "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8",
+        "initdb",
+        "-D",
+        str(pair.primary_data),
+        "-U",
+        pair.user,
+        "--pwfile",
+        str(pwfile),
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        "--no-sync",
+        "-E",
+        "UTF8",
     )
     for source, name in ((tls.server_cert, "server.crt"), (tls.server_key, "server.key")):
         target = pair.primary_data / name
@@ -166,8 +190,19 @@ def start_postgres_pair(tls: TlsFiles, password: str) -> PostgresPair:
     )
     _pg("pg_ctl", "-D", str(pair.primary_data), "-l", str(pair.root / "primary.log"), "-w", "start")
     _pg(
-        "pg_basebackup", "-h", str(pair.root / "sock-primary"), "-p", str(pair.port),
-        "-U", pair.user, "-D", str(pair.replica_data), "-R", "-X", "stream", "--no-sync",
+        "pg_basebackup",
+        "-h",
+        str(pair.root / "sock-primary"),
+        "-p",
+        str(pair.port),
+        "-U",
+        pair.user,
+        "-D",
+        str(pair.replica_data),
+        "-R",
+        "-X",
+        "stream",
+        "--no-sync",
     )
     with (pair.replica_data / "postgresql.conf").open("a") as conf:
         conf.write(
@@ -183,7 +218,9 @@ def _streaming(pair: PostgresPair) -> bool:
     with psycopg.connect(
         host=str(pair.root / "sock-primary"), port=pair.port, user=pair.user, dbname="postgres"
     ) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"
+        ).fetchone()
     return bool(row and row[0] == 1)
 
 
@@ -201,13 +238,17 @@ def machine_postgres() -> Iterator[int]:
     """The machine's default PostgreSQL cluster on 5432, started if it is not running."""
     started = False
     if not port_open(PRIMARY_HOST, 5432):
-        subprocess.run(["pg_ctlcluster", pg_bin().parts[-2], "main", "start"], check=True, timeout=60)
+        subprocess.run(
+            ["pg_ctlcluster", pg_bin().parts[-2], "main", "start"], check=True, timeout=60
+        )
         started = True
     try:
         yield 5432
     finally:
         if started:
-            subprocess.run(["pg_ctlcluster", pg_bin().parts[-2], "main", "stop"], check=False, timeout=60)
+            subprocess.run(
+                ["pg_ctlcluster", pg_bin().parts[-2], "main", "stop"], check=False, timeout=60
+            )
 
 
 # --- MariaDB --------------------------------------------------------------------------
@@ -225,7 +266,9 @@ class MariaDBPair:
 
     def admin(self, which: str = "primary") -> pymysql.connections.Connection:
         """A root connection over the server's Unix socket."""
-        return pymysql.connect(unix_socket=str(self.root / f"{which}.sock"), user="root", autocommit=True)
+        return pymysql.connect(
+            unix_socket=str(self.root / f"{which}.sock"), user="root", autocommit=True
+        )
 
     def set_secure_transport(self, required: bool) -> None:
         """Switch `require_secure_transport` on the primary at run time."""
@@ -245,19 +288,32 @@ class MariaDBPair:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _mariadbd(pair: MariaDBPair, which: str, host: str, server_id: int, tls: TlsFiles, *extra: str) -> None:
+def _mariadbd(
+    pair: MariaDBPair, which: str, host: str, server_id: int, tls: TlsFiles, *extra: str
+) -> None:
     data = pair.root / which
     log = (pair.root / f"{which}.out").open("wb")
     pair.processes[which] = subprocess.Popen(
         [
-            "mariadbd", "--no-defaults", f"--datadir={data}", "--user=root",
-            f"--port={pair.port}", f"--bind-address={host}",
-            f"--socket={pair.root / f'{which}.sock'}", f"--pid-file={pair.root / f'{which}.pid'}",
-            f"--log-error={pair.root / f'{which}.err'}", f"--server-id={server_id}",
-            f"--ssl-ca={tls.ca_cert}", f"--ssl-cert={tls.server_cert}", f"--ssl-key={tls.server_key}",
-            "--require-secure-transport=ON", "--skip-name-resolve",
-            "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=16M",
-            "--innodb-flush-log-at-trx-commit=0", "--sync-binlog=0",
+            "mariadbd",
+            "--no-defaults",
+            f"--datadir={data}",
+            "--user=root",
+            f"--port={pair.port}",
+            f"--bind-address={host}",
+            f"--socket={pair.root / f'{which}.sock'}",
+            f"--pid-file={pair.root / f'{which}.pid'}",
+            f"--log-error={pair.root / f'{which}.err'}",
+            f"--server-id={server_id}",
+            f"--ssl-ca={tls.ca_cert}",
+            f"--ssl-cert={tls.server_cert}",
+            f"--ssl-key={tls.server_key}",
+            "--require-secure-transport=ON",
+            "--skip-name-resolve",
+            "--innodb-buffer-pool-size=16M",
+            "--innodb-log-file-size=16M",
+            "--innodb-flush-log-at-trx-commit=0",
+            "--sync-binlog=0",
             *extra,
         ],
         stdout=log,
@@ -268,13 +324,21 @@ def _mariadbd(pair: MariaDBPair, which: str, host: str, server_id: int, tls: Tls
 
 def start_mariadb_pair(tls: TlsFiles, password: str, replication_password: str) -> MariaDBPair:
     """Start a primary and a replica (GTID, TLS replication) from one fresh data folder."""
-    pair = MariaDBPair(port=free_port(), password=password, root=_private_dir("verify-maria-", None))
+    pair = MariaDBPair(
+        port=free_port(), password=password, root=_private_dir("verify-maria-", None)
+    )
     subprocess.run(
         [
-            "mariadb-install-db", "--no-defaults", f"--datadir={pair.root / 'primary'}",
-            "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db",
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={pair.root / 'primary'}",
+            "--user=root",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
         ],
-        check=True, capture_output=True, timeout=120,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     shutil.copytree(pair.root / "primary", pair.root / "replica")
     _mariadbd(pair, "primary", PRIMARY_HOST, 1, tls, "--log-bin=primary-bin", "--binlog-format=ROW")
@@ -326,7 +390,9 @@ class RedisServer:
 
 def _redis(folder: Path, name: str, host: str, port: int, lines: list[str]) -> RedisServer:
     conf = folder / f"{name}.conf"
-    conf.write_text("\n".join([f"bind {host}", 'save ""', "appendonly no", f"dir {folder}", *lines]) + "\n")
+    conf.write_text(
+        "\n".join([f"bind {host}", 'save ""', "appendonly no", f"dir {folder}", *lines]) + "\n"
+    )
     log = (folder / f"{name}.log").open("wb")
     process = subprocess.Popen(["redis-server", str(conf)], stdout=log, stderr=subprocess.STDOUT)
     server = RedisServer(host, port, process)
@@ -365,16 +431,19 @@ def start_redis_pair(
             f"masterauth {replication_password}",
         ],
     )
-    wait_until(
-        lambda: _link_up(replica, tls, app_password), "the Redis replica's link", timeout=30
-    )
+    wait_until(lambda: _link_up(replica, tls, app_password), "the Redis replica's link", timeout=30)
     return primary, replica
 
 
 def _link_up(replica: RedisServer, tls: TlsFiles, app_password: str) -> bool:
     client = redis.Redis(
-        host=replica.host, port=replica.port, username="app", password=app_password,
-        ssl=True, ssl_ca_certs=str(tls.ca_cert), socket_timeout=2,
+        host=replica.host,
+        port=replica.port,
+        username="app",
+        password=app_password,
+        ssl=True,
+        ssl_ca_certs=str(tls.ca_cert),
+        socket_timeout=2,
     )
     with contextlib.closing(client):
         return client.info("replication").get("master_link_status") == "up"

@@ -61,6 +61,7 @@ def run_components(
     program: Callable[[], T], *, project: str, stack: str, region: str, account: str
 ) -> tuple[T, Recorded]:
     """Run `program` (which builds components) under the mocks until everything settled."""
+    reset()
     mocks = EngineMocks(stack, project, region, account, preview=False)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)

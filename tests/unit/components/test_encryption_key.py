@@ -69,5 +69,5 @@ def test_prod_replica_keys_live_in_the_dr_region() -> None:
 @pytest.mark.parametrize(
     ("stack", "key"), keys(), ids=lambda v: v["name"] if isinstance(v, dict) else v
 )
-def test_prod_keys_are_protected(stack: str, key: dict) -> None:
-    assert key["protect"] is (stack == "prod"), key["urn"]
+def test_keys_are_protected_outside_dev(stack: str, key: dict) -> None:
+    assert key["protect"] is (stack != "dev"), key["urn"]
