@@ -76,7 +76,8 @@ def build_spec(
     raw = render_tree(raw, _variables(project, stack, config, raw), (), report)
     # An unknown tier is reported once by validation; layering with the strictest tier's
     # defaults meanwhile keeps every entry from also reporting each layered key missing.
-    tier = raw.get("tier") if raw.get("tier") in TIER_DEFAULTS else "prod"
+    given = raw.get("tier")
+    tier = given if isinstance(given, str) and given in TIER_DEFAULTS else "prod"
     _layer_defaults(raw, tier, report, secret_keys)
     raw.update(
         project=project,

@@ -75,8 +75,8 @@ def test_preview_leaves_computed_outputs_unknown() -> None:
 
 def test_options_are_recorded_from_our_program() -> None:
     plan = plan_of("prod")
-    protected = [r for r in plan["resources"] if r["protect"]]
-    assert protected and all(r["retain_on_delete"] for r in protected)
+    buckets = [r for r in resources_of(plan, "aws:s3/bucket:Bucket") if r["protect"]]
+    assert buckets and all(r["retain_on_delete"] for r in buckets)
 
 
 def test_parents_and_dependencies_point_at_recorded_resources() -> None:

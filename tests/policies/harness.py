@@ -30,6 +30,9 @@ if str(PACK_DIR) not in sys.path:
 
 from storage_policies import REGISTRY, Registry, tokens  # noqa: E402
 
+#: Re-exported so tests import the pack through one place that set up its path.
+__all__ = ["REGISTRY", "Registry", "tokens"]
+
 UNKNOWN = UNKNOWN_STRING_VALUE
 REGION = "eu-west-1"
 DR_REGION = "eu-central-1"

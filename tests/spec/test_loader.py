@@ -53,8 +53,9 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
         "allowed keys: instanceClass, replicas, multiAz, backupRetentionDays, backupWindow, "
         "maintenanceWindow, deletionProtection, finalSnapshot, allocatedStorage, maxAllocatedStorage, "
         "performanceInsightsRetentionDays, monitoringInterval, maxReplicaLagSeconds, "
-        "crossRegionReplica, flavour, engine, engineVersion, port, adminUsername, databaseName, "
-        "parameters, allowedSecurityGroupIds, allowedCidrBlocks, replicaOverrides, "
+        "crossRegionReplica, logRetentionDays, flavour, engine, engineVersion, port, adminUsername, "
+        "databaseName, parameters, allowedSecurityGroupIds, allowedCidrBlocks, "
+        "drAllowedSecurityGroupIds, drAllowedCidrBlocks, replicaOverrides, masterPasswordVersion, "
         "dataClassification, tags"
     ]
 

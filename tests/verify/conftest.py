@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -140,6 +141,7 @@ def redis_pair(
     yield primary, replica
     replica.stop()
     primary.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -149,6 +151,7 @@ def plain_redis() -> Iterator[servers.RedisServer]:
     server = servers.start_plain_redis(folder)
     yield server
     server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,9 @@ from storagectl.verify.aws.session import client
 from storagectl.verify.verdict import NotVerifiable
 from tests.verify.aws_world import DR_REGION, REGION
 
+# Real servers (or moto) on loopback: deselect with `-m "not servers"`.
+pytestmark = pytest.mark.servers
+
 
 def _checks(endpoint):
     def c(service, region=REGION):

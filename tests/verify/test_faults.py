@@ -14,6 +14,9 @@ from storagectl.verify import mysql, postgres, redis_checks
 from tests.verify import servers
 from tests.verify.conftest import access
 
+# Real servers (or moto) on loopback: deselect with `-m "not servers"`.
+pytestmark = pytest.mark.servers
+
 TIMEOUT = 2.0
 # The check's own timeout, the deadline's grace second, and scheduling slack on 2 cores.
 BOUND = TIMEOUT + 1 + 2

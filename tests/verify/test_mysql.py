@@ -10,6 +10,9 @@ from storagectl.verify import mysql
 from tests.verify.conftest import access
 from tests.verify.servers import PRIMARY_HOST, REPLICA_HOST
 
+# Real servers (or moto) on loopback: deselect with `-m "not servers"`.
+pytestmark = pytest.mark.servers
+
 WRITER_CHECKS = [mysql.tls_connection, mysql.plaintext_refused, mysql.writer_accepts_writes]
 REPLICA_CHECKS = [mysql.tls_connection, mysql.plaintext_refused, mysql.replica_read_only]
 

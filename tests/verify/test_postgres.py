@@ -9,6 +9,9 @@ from storagectl.verify.secrets import Credentials
 from tests.verify.conftest import access
 from tests.verify.servers import PRIMARY_HOST, REPLICA_HOST
 
+# Real servers (or moto) on loopback: deselect with `-m "not servers"`.
+pytestmark = pytest.mark.servers
+
 WRITER_CHECKS = [
     postgres.tls_connection,
     postgres.plaintext_refused,

@@ -7,6 +7,9 @@ import pytest
 from storagectl.verify import redis_checks
 from tests.verify.conftest import access
 
+# Real servers (or moto) on loopback: deselect with `-m "not servers"`.
+pytestmark = pytest.mark.servers
+
 
 def test_redis_plaintext_refused_passes_on_tls_port(redis_pair, tls) -> None:
     primary, _ = redis_pair

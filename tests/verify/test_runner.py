@@ -19,6 +19,9 @@ from tests.verify import environments
 from tests.verify.aws_world import create_secret
 from tests.verify.servers import PRIMARY_HOST, REPLICA_HOST
 
+# Real servers (or moto) on loopback: deselect with `-m "not servers"`.
+pytestmark = pytest.mark.servers
+
 STACKS = Path(__file__).parent / "data" / "stacks"
 
 
@@ -315,5 +318,7 @@ def test_cli_unknown_environment_exits_two(passing_outputs) -> None:
 
 
 def test_cli_missing_outputs_file_exits_two(tmp_path) -> None:
-    result = _module(environments.ENV, "--outputs", str(tmp_path / "absent.json"))
+    result = _module(
+        environments.ENV, "--outputs", str(tmp_path / "absent.json"), "--stacks-dir", str(STACKS)
+    )
     assert (result.returncode, "absent.json: no such file" in result.stderr) == (2, True)

@@ -518,3 +518,26 @@ def test_the_documented_grant_example_is_a_valid_stack_file_section() -> None:
     config = {**config, **section}
     spec = build_spec(config, "backend-storage", "prod", None)
     assert sorted(spec.applications) == sorted(section["backend-storage:applications"])
+
+
+def test_grants_needing_more_policies_than_iam_attaches_are_refused() -> None:
+    base = load_stack_file(PROD_FILE)
+    names = [f"b{i:03}" for i in range(120)]
+    app = ApplicationSpec.model_validate(
+        {
+            "identity": {"service": "lambda.amazonaws.com"},
+            "grants": {"buckets": {n: {"access": "readwrite", "prefix": f"p{n}/"} for n in names}},
+        }
+    )
+    spec = base.model_copy(update={"applications": {"huge": app}})
+    targets = {n: BucketTarget(f"arn:aws:s3:::{n}", "arn:aws:kms:k", "internal") for n in names}
+    with pytest.raises(ValueError, match="more than IAM's 10 per role"):
+        run_components(
+            lambda: ApplicationAccess(
+                "backend-storage-prod-huge", ApplicationAccessArgs(spec, "huge", buckets=targets)
+            ),
+            project="backend-storage",
+            stack="prod",
+            region=spec.region,
+            account=spec.account_id,
+        )
