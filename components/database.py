@@ -352,11 +352,32 @@ class ManagedDatabase(pulumi.ComponentResource):
             return {"skip_final_snapshot": False, "final_snapshot_identifier": f"{ident}-final"}
         return {"skip_final_snapshot": True}
 
-    def _generated_master(self, consumer_kwarg: str) -> tuple[dict[str, Any], pulumi.Output[str]]:
-        """Write-only password inputs for the writer, and the password for its secret."""
+    def _master_credentials(
+        self, write_only_kwarg: str
+    ) -> tuple[dict[str, Any], pulumi.Output[str] | None]:
+        """Credential inputs of the writer, and the generated password (None when RDS manages it).
+
+        `write_only_kwarg` names the writer's write-only password input (`password_wo` on
+        instances, `master_password_wo` on clusters).
+        """
+        if self.rds_managed_password:
+            managed = {
+                "manage_master_user_password": True,
+                "master_user_secret_kms_key_id": self._args.key.arn,
+            }
+            return managed, None
         password = generated_password()
         version = self._db.master_password_version
-        return {consumer_kwarg: password, f"{consumer_kwarg}_version": version}, password
+        return {write_only_kwarg: password, f"{write_only_kwarg}_version": version}, password
+
+    def _master_secret_arn(
+        self, password: pulumi.Output[str] | None, writer: pulumi.CustomResource
+    ) -> pulumi.Output[str]:
+        """ARN of the secret holding the master credentials: RDS's own, or the stored one."""
+        if password is None:
+            secrets = writer.master_user_secrets  # type: ignore[attr-defined]
+            return secrets.apply(_first_secret_arn)
+        return self._store_master(password, writer).arn
 
     def _store_master(
         self, password: pulumi.Output[str], consumer: pulumi.Resource
@@ -425,13 +446,7 @@ class ManagedDatabase(pulumi.ComponentResource):
         groups = {"parameter_group_name": parameter_group}
         if option_group is not None:
             groups["option_group_name"] = option_group
-        credentials: dict[str, Any] = {
-            "manage_master_user_password": True,
-            "master_user_secret_kms_key_id": key.arn,
-        }
-        password = None
-        if not self.rds_managed_password:
-            credentials, password = self._generated_master("password_wo")
+        credentials, password = self._master_credentials("password_wo")
         writer = aws.rds.Instance(
             f"{name}-writer",
             identifier=self._ident,
@@ -461,10 +476,7 @@ class ManagedDatabase(pulumi.ComponentResource):
         self.arn = writer.arn
         self.resource_id = writer.resource_id
         self.writer_endpoint = writer.address
-        if password is None:
-            self.master_secret_arn = writer.master_user_secrets.apply(_first_secret_arn)
-        else:
-            self.master_secret_arn = self._store_master(password, writer).arn
+        self.master_secret_arn = self._master_secret_arn(password, writer)
 
         replicas = [
             self._instance_replica(i, writer, groups, placement) for i in range(1, db.replicas + 1)
@@ -614,13 +626,7 @@ class ManagedDatabase(pulumi.ComponentResource):
                 deletion_protection=db.deletion_protection,
                 opts=self._stateful(self),
             )
-        credentials: dict[str, Any] = {
-            "manage_master_user_password": True,
-            "master_user_secret_kms_key_id": key.arn,
-        }
-        password = None
-        if not self.rds_managed_password:
-            credentials, password = self._generated_master("master_password_wo")
+        credentials, password = self._master_credentials("master_password_wo")
         cluster = aws.rds.Cluster(
             f"{name}-cluster",
             cluster_identifier=self._ident,
@@ -671,10 +677,7 @@ class ManagedDatabase(pulumi.ComponentResource):
         # IAM authentication to Aurora names the cluster's resource id, for every endpoint.
         self.writer_resource_ids = [cluster.cluster_resource_id]
         self.reader_resource_ids = [cluster.cluster_resource_id]
-        if password is None:
-            self.master_secret_arn = cluster.master_user_secrets.apply(_first_secret_arn)
-        else:
-            self.master_secret_arn = self._store_master(password, cluster).arn
+        self.master_secret_arn = self._master_secret_arn(password, cluster)
         if global_cluster is not None:
             self._aurora_dr(global_cluster, writer)
 

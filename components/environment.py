@@ -16,6 +16,8 @@ from .access import (
     database_target,
 )
 from .bucket import LogBucket, LogBucketArgs, ObjectBucket, ObjectBucketArgs
+from .cache import Cache, CacheArgs
+from .database import ManagedDatabase, ManagedDatabaseArgs
 from .encryption_key import EncryptionKey, EncryptionKeyArgs
 from .kubernetes import (
     WorkloadBinding,
@@ -40,11 +42,11 @@ class StorageEnvironment(pulumi.ComponentResource):
     """One customer-managed key per data class in use."""
     buckets: dict[str, ObjectBucket]
     """Buckets by logical name."""
-    databases: dict[str, Any]
+    databases: dict[str, ManagedDatabase]
     """Databases (ManagedDatabase) by logical name."""
-    caches: dict[str, Any]
+    caches: dict[str, Cache]
     """Caches (Cache) by logical name."""
-    roles: dict[str, Any]
+    roles: dict[str, ApplicationAccess]
     """Application roles by application name."""
 
     def __init__(self, spec: EnvironmentSpec, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -109,9 +111,7 @@ class StorageEnvironment(pulumi.ComponentResource):
             for name, bucket in spec.buckets.items()
         }
 
-    def _databases(self) -> dict[str, Any]:
-        from .database import ManagedDatabase, ManagedDatabaseArgs
-
+    def _databases(self) -> dict[str, ManagedDatabase]:
         spec = self.spec
         return {
             name: ManagedDatabase(
@@ -128,9 +128,7 @@ class StorageEnvironment(pulumi.ComponentResource):
             for name, database in spec.databases.items()
         }
 
-    def _caches(self) -> dict[str, Any]:
-        from .cache import Cache, CacheArgs
-
+    def _caches(self) -> dict[str, Cache]:
         spec = self.spec
         return {
             name: Cache(
@@ -151,7 +149,7 @@ class StorageEnvironment(pulumi.ComponentResource):
             for name, cache in spec.caches.items()
         }
 
-    def _access(self) -> dict[str, Any]:
+    def _access(self) -> dict[str, ApplicationAccess]:
         """One role per application, holding exactly its grants (components/access.py)."""
         spec = self.spec
         buckets = {name: bucket_target(b) for name, b in self.buckets.items()}
@@ -168,9 +166,9 @@ class StorageEnvironment(pulumi.ComponentResource):
 
     def _key_policies(self) -> None:
         """Attach each key's policy, naming the roles that need it (see the access issue)."""
-        users = self._key_users()
+        users, dr_users = self._key_users(), self._dr_key_users()
         for data_class, key in self.keys.items():
-            key.attach_policy(users.get(data_class, []), self._dr_key_users().get(data_class, []))
+            key.attach_policy(users.get(data_class, []), dr_users.get(data_class, []))
 
     def _key_users(self) -> dict[str, list[pulumi.Input[str]]]:
         """Role ARNs that may use each key directly, by data class.

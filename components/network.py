@@ -67,35 +67,25 @@ def place(name: str, args: NetworkArgs, parent: pulumi.Resource) -> Placement:
         tags=args.tags,
         opts=opts,
     )
-    rules: list[aws.vpc.SecurityGroupIngressRule] = []
-    for group_id in args.allowed_security_group_ids:
-        rules.append(
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-from-{group_id}",
-                security_group_id=group.id,
-                referenced_security_group_id=group_id,
-                ip_protocol="tcp",
-                from_port=args.port,
-                to_port=args.port,
-                description=f"{args.description} clients ({group_id})",
-                tags=args.tags,
-                opts=opts,
-            )
+    # One rule per declared client, a security group or a CIDR block, on the engine port only.
+    clients: list[tuple[str, str, dict[str, str]]] = [
+        (group_id, group_id, {"referenced_security_group_id": group_id})
+        for group_id in args.allowed_security_group_ids
+    ] + [(_cidr_label(cidr), cidr, {"cidr_ipv4": cidr}) for cidr in args.allowed_cidr_blocks]
+    rules = [
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-{label}",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=args.port,
+            to_port=args.port,
+            description=f"{args.description} clients ({client})",
+            tags=args.tags,
+            opts=opts,
+            **source,
         )
-    for cidr in args.allowed_cidr_blocks:
-        rules.append(
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-from-{_cidr_label(cidr)}",
-                security_group_id=group.id,
-                cidr_ipv4=cidr,
-                ip_protocol="tcp",
-                from_port=args.port,
-                to_port=args.port,
-                description=f"{args.description} clients ({cidr})",
-                tags=args.tags,
-                opts=opts,
-            )
-        )
+        for label, client, source in clients
+    ]
     return Placement(subnet_group_name, group.id, tuple(rules))
 
 
