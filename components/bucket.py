@@ -453,9 +453,13 @@ class ObjectBucket(pulumi.ComponentResource):
                     "Effect": "Allow",
                     "Action": "kms:Decrypt",
                     "Resource": a["key"],
+                    # With Bucket Keys the context is the bucket ARN; objects written
+                    # before they were on carry the object ARN: accept both.
                     "Condition": {
                         "StringEquals": {"kms:ViaService": f"s3.{spec.region}.amazonaws.com"},
-                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"{a['source']}/*"},
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:s3:arn": [a["source"], f"{a['source']}/*"]
+                        },
                     },
                 },
                 {
@@ -465,7 +469,9 @@ class ObjectBucket(pulumi.ComponentResource):
                     "Resource": a["dr_key"],
                     "Condition": {
                         "StringEquals": {"kms:ViaService": f"s3.{spec.dr_region}.amazonaws.com"},
-                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"{a['target']}/*"},
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:s3:arn": [a["target"], f"{a['target']}/*"]
+                        },
                     },
                 },
             )

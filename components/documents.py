@@ -55,10 +55,11 @@ def key_policy(
     region: str,
     users: Sequence[pulumi.Input[str]] = (),
     user_services: Sequence[str] = ("s3",),
+    user_actions: Sequence[str] = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
 ) -> pulumi.Output[str]:
-    """Key policy: the account administers; storage services use it for the account's
+    """Key policy: the account administers, storage services use it for the account.
 
-    principals; only `users` (role ARNs) may use it directly, and only through
+    Only `users` (role ARNs) may use it directly, with `user_actions`, and only through
     `user_services` (`kms:ViaService`), so a stolen role session cannot decrypt a
     downloaded ciphertext offline.
     """
@@ -90,7 +91,7 @@ def key_policy(
                 "Sid": "AllowUseByGrantedRoles",
                 "Effect": "Allow",
                 "Principal": {"AWS": list(users)},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                "Action": list(user_actions),
                 "Resource": "*",
                 "Condition": {
                     "StringEquals": {

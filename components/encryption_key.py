@@ -129,6 +129,12 @@ class EncryptionKey(pulumi.ComponentResource):
             aws.kms.KeyPolicy(
                 f"{self._name}-replica-policy",
                 key_id=self.replica.key_id,
-                policy=key_policy(spec.account_id, spec.dr_region, dr_users),
+                # DR users are S3 replication roles: they encrypt replicas, never read.
+                policy=key_policy(
+                    spec.account_id,
+                    spec.dr_region,
+                    dr_users,
+                    user_actions=("kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+                ),
                 opts=pulumi.ResourceOptions(parent=self._dr_scope),
             )

@@ -184,3 +184,51 @@ def test_replication_role_may_use_exactly_the_two_keys() -> None:
             and ":eu-west-1:" in kms[0] + kms[1]
             and ":eu-central-1:" in kms[0] + kms[1]
         ), policy["urn"]
+
+
+def _replication_statement(sid: str) -> list[dict[str, Any]]:
+    plan = plan_of("prod")
+    policies = [
+        json.loads(p["inputs"]["policy"])
+        for p in resources_of(plan, "aws:iam/rolePolicy:RolePolicy")
+        if "replication" in p["name"]
+    ]
+    return [s for doc in policies for s in doc["Statement"] if s["Sid"] == sid]
+
+
+def test_replication_role_may_decrypt_objects_under_bucket_keys() -> None:
+    # With S3 Bucket Keys on, the KMS encryption context is the bucket ARN itself.
+    sources = {
+        b["outputs"]["arn"]
+        for b in buckets("prod")
+        if b["name"]
+        in ("backend-storage-prod-invoices-bucket", "backend-storage-prod-uploads-bucket")
+    }
+    allowed = {
+        arn
+        for s in _replication_statement("DecryptSource")
+        for arn in s["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]
+    }
+    assert sources <= allowed, sorted(sources - allowed)
+
+
+def test_dr_key_policy_lets_the_replication_role_encrypt() -> None:
+    plan = plan_of("prod")
+    roles = {
+        r["outputs"]["arn"]
+        for r in resources_of(plan, "aws:iam/role:Role")
+        if r["name"].endswith("-replication-role")
+    }
+    dr_policies = [
+        json.loads(p["inputs"]["policy"])
+        for p in resources_of(plan, "aws:kms/keyPolicy:KeyPolicy")
+        if p["name"].endswith("-replica-policy")
+    ]
+    encrypters = {
+        principal
+        for doc in dr_policies
+        for s in doc["Statement"]
+        if "kms:Encrypt" in s["Action"] and s["Sid"] == "AllowUseByGrantedRoles"
+        for principal in s["Principal"]["AWS"]
+    }
+    assert roles and roles <= encrypters, sorted(roles - encrypters)
