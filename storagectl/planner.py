@@ -7,9 +7,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from stackspec import SpecError, build_spec, read_stack_file, stack_name
+from stackspec import build_spec, read_stack_file
 
-from .engine import ProgramError, run_program
+from .engine import ProgramError, project_name, run_program
 from .plan import build_plan, summarize
 from .policy.evaluate import config_for_stack, evaluate_plan
 from .sources import resource_sources
@@ -32,16 +32,14 @@ def plan_stack(
             f"note: {source.display}: {len(source.secret_keys)} secure value(s) ({keys}) cannot be "
             "decrypted offline; the plan uses secret placeholders for them"
         )
-    from .engine import project_name
-
     project = project_name(program_dir)
     spec = None
     if project == OUR_PROJECT:
         # Our own program: validate the spec first, so errors carry file:line and key path.
-        spec = build_spec(source.config, project, stack or stack_name(config_file), source)
+        spec = build_spec(source.config, project, stack, source)
     try:
         run = run_program(program_dir, stack, source.config, source.secret_keys, preview)
-    except (SpecError, ProgramError):
+    except ProgramError:
         raise
     except Exception as exc:
         raise ProgramError(_program_failure(program_dir, exc)) from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
 import runpy
@@ -160,7 +159,6 @@ def _program_path(program_dir: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def _captured_log(lines: list[str]) -> Iterator[None]:
     """Collect what the program logs (pulumi.log.*) instead of printing it."""
-    handler = logging.StreamHandler(io.StringIO())
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -173,4 +171,3 @@ def _captured_log(lines: list[str]) -> Iterator[None]:
         yield
     finally:
         root.removeHandler(collector)
-        handler.close()

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..policy.sarif import to_sarif
+from ..policy import to_markdown, to_sarif
 
 
 def render(plan: dict[str, Any], fmt: str, width: int | None = None) -> str:
@@ -72,7 +72,7 @@ def summary_line(plan: dict[str, Any]) -> str:
 
 
 def markdown(plan: dict[str, Any]) -> str:
-    """A pull-request-comment-sized summary: counts by type, then violations."""
+    """A pull-request-comment-sized summary: counts by type, then the policy review."""
     lines = [
         f"### `{plan['project']}` / `{plan['stack']}`" + (" (preview)" if plan["preview"] else ""),
         "",
@@ -82,16 +82,4 @@ def markdown(plan: dict[str, Any]) -> str:
         "|---|---:|",
     ]
     lines += [f"| `{t}` | {n} |" for t, n in plan["summary"]["by_type"].items()]
-    violations = plan.get("violations", [])
-    if violations:
-        lines += [
-            "",
-            "#### Policy violations",
-            "",
-            "| level | policy | resource | message |",
-            "|---|---|---|---|",
-        ]
-        for v in violations:
-            message = str(v["message"]).replace("|", "\\|")
-            lines.append(f"| {v['enforcement']} | `{v['policy']}` | `{v['name']}` | {message} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + to_markdown(plan, plan.get("violations", []))
