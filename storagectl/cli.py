@@ -90,6 +90,10 @@ def plan(
     config_file: Annotated[
         Path | None, typer.Option(help="Stack config file (default: the stack's own).")
     ] = None,
+    policy_config: Annotated[
+        Path | None,
+        typer.Option(help="Policy pack config (default: policies/config/<stack>.json)."),
+    ] = None,
 ) -> None:
     """Check mode: run the program offline, review it against the policy pack, print the plan.
 
@@ -107,7 +111,9 @@ def plan(
                 f"{program_dir}: no Pulumi.yaml; --program takes a Pulumi project directory"
             )
         path = config_file or stack_file(program_dir, name)
-        document = plan_stack(program_dir, name, path, preview, notify=eprint)
+        document = plan_stack(
+            program_dir, name, path, preview, notify=eprint, policy_config=policy_config
+        )
     except SpecError as exc:
         raise _fail([str(p) for p in exc.problems]) from None
     except ProgramError as exc:

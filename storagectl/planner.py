@@ -11,7 +11,7 @@ from stackspec import build_spec, read_stack_file
 
 from .engine import ProgramError, project_name, run_program
 from .plan import build_plan, summarize
-from .policy.evaluate import config_for_stack, evaluate_plan
+from .policy.evaluate import PolicyConfigError, config_for_stack, evaluate_plan
 from .sources import resource_sources
 
 OUR_PROJECT = "backend-storage"
@@ -23,8 +23,13 @@ def plan_stack(
     config_file: Path,
     preview: bool = False,
     notify: Any = None,
+    policy_config: Path | None = None,
 ) -> dict[str, Any]:
-    """The plan document of `stack`; raises SpecError or ProgramError on bad input."""
+    """The plan document of `stack`; raises SpecError or ProgramError on bad input.
+
+    `policy_config` is a CrossGuard pack config file; default: our stacks use
+    `policies/config/<stack>.json`, other programs the pack's defaults.
+    """
     source = read_stack_file(config_file)
     if source.secret_keys and notify is not None:
         keys = ", ".join(sorted(source.secret_keys))
@@ -46,9 +51,15 @@ def plan_stack(
     sources = resource_sources(run.registrations, spec, source) if spec is not None else {}
     document = build_plan(run, source.config, source.secret_keys, sources)
     # Our stacks are judged with their environment's pack config; any other program with
-    # the pack's defaults (every rule advisory), as `pulumi preview --policy-pack` would.
-    pack_config = config_for_stack(stack) if project == OUR_PROJECT else None
-    violations = evaluate_plan(document, pack_config)
+    # the pack's defaults (every rule advisory), as `pulumi preview --policy-pack` would,
+    # unless a config file is named.
+    pack_config = policy_config
+    if pack_config is None and project == OUR_PROJECT:
+        pack_config = config_for_stack(stack)
+    try:
+        violations = evaluate_plan(document, pack_config)
+    except PolicyConfigError as exc:
+        raise ProgramError(str(exc)) from None
     document["violations"] = violations
     document["summary"] = summarize(document["resources"], violations)
     return document

@@ -138,3 +138,27 @@ def test_foreign_program_that_raises_exits_2_without_traceback(tmp_path: Path) -
 def test_program_dir_without_pulumi_yaml_exits_2(tmp_path: Path) -> None:
     result = storagectl("plan", "--program", str(tmp_path), "--stack", "dev")
     assert (result.returncode, "no Pulumi.yaml" in result.stderr) == (2, True)
+
+
+def test_unreadable_policy_config_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "pack.json"
+    bad.write_text("{", encoding="utf-8")
+    result = storagectl("plan", "dev", "--policy-config", str(bad))
+    assert (result.returncode, f"{bad}: cannot read policy config" in result.stderr) == (2, True)
+
+
+def test_mandatory_violation_exits_1() -> None:
+    program = REPO / "tests" / "data" / "foreign_program"
+    result = storagectl(
+        "plan",
+        "--program",
+        str(program),
+        "--stack",
+        "prod",
+        "--policy-config",
+        str(REPO / "policies" / "config" / "prod.json"),
+    )
+    assert (
+        result.returncode,
+        "[mandatory] rds-instance-disallow-public-access" in result.stdout,
+    ) == (1, True)
