@@ -68,3 +68,19 @@ def test_every_stack_file_is_used_by_pulumi_naming() -> None:
 
 def test_program_reads_only_its_stack_dir(tmp_path: Path) -> None:
     assert "STACKS" in (REPO / "__main__.py").read_text() and Path(REPO / "stacks").is_dir()
+
+
+def test_readme_database_and_cache_example_is_a_valid_stack_file_section() -> None:
+    from stackspec import build_spec
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Databases and caches", 1)[1]
+    example = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])["config"]
+    config = yaml.safe_load((REPO / "stacks" / "Pulumi.prod.yaml").read_text(encoding="utf-8"))[
+        "config"
+    ]
+    spec = build_spec({**config, **example}, "backend-storage", "prod", None)
+    assert (sorted(spec.databases), sorted(spec.caches)) == (
+        ["catalog", "orders"],
+        ["catalog", "sessions"],
+    )

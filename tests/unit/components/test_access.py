@@ -510,7 +510,8 @@ def test_an_application_with_two_identities_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_documented_grant_example_is_a_valid_stack_file_section() -> None:
-    text = (REPO / "docs" / "stack-file-access.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    text = readme.split("## Access: applications and their grants", 1)[1]
     example = re.search(r"```yaml\n(.*?)```", text, re.S)
     assert example is not None
     section = yaml.safe_load(example.group(1))
