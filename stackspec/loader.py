@@ -79,12 +79,9 @@ def build_spec(
     given = raw.get("tier")
     tier = given if isinstance(given, str) and given in TIER_DEFAULTS else "prod"
     _layer_defaults(raw, tier, report, secret_keys)
-    raw.update(
-        project=project,
-        stack=stack,
-        region=config.get("aws:region"),
-        accountId=_account_id(config),
-    )
+    context = {"region": config.get("aws:region"), "accountId": _account_id(config)}
+    # An absent value stays absent, so validation says "is required" and how to set it.
+    raw.update(project=project, stack=stack, **{k: v for k, v in context.items() if v is not None})
     spec: EnvironmentSpec | None = None
     try:
         spec = EnvironmentSpec.model_validate(raw)

@@ -18,7 +18,8 @@ def describe(error: ErrorDetails, root: type[BaseModel], secret: bool) -> str:
     ctx = error.get("ctx") or {}
     got = _got(error.get("input"), secret)
     if kind == "missing":
-        return "is required"
+        hint = field_description(root, error["loc"])
+        return f"is required: {hint[0].lower()}{hint[1:]}" if hint else "is required"
     if kind == "extra_forbidden":
         parent = error["loc"][:-1]
         allowed = allowed_keys(root, parent)
@@ -80,6 +81,15 @@ def allowed_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     if model is None:
         return []
     return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def field_description(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """The docs of the field at `loc` (what to write there), or '' when it has none."""
+    model = _model_at(root, loc[:-1])
+    if model is None:
+        return ""
+    field = next((f for n, f in model.model_fields.items() if loc[-1] in (n, f.alias)), None)
+    return (field.description or "").rstrip(".") if field is not None else ""
 
 
 def _model_at(annotation: Any, loc: tuple[Any, ...]) -> type[BaseModel] | None:

@@ -20,8 +20,12 @@ AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 class NetworkSpec(SpecModel):
     """Where the databases and caches live: the VPC and its private subnets, per region."""
 
-    vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")]
-    subnet_ids: tuple[SubnetId, ...] = Field(min_length=2)
+    vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")] = Field(
+        description="The VPC id (vpc-...) of the stores"
+    )
+    subnet_ids: tuple[SubnetId, ...] = Field(
+        min_length=2, description="Two or more private subnet ids (subnet-...) in distinct AZs"
+    )
     dr_vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")] | None = None
     dr_subnet_ids: tuple[SubnetId, ...] = ()
 
@@ -51,12 +55,20 @@ class EnvironmentSpec(SpecModel):
 
     project: str
     stack: str
-    region: Region
-    account_id: AccountId
-    tier: Literal["dev", "staging", "prod"]
-    owner: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    region: Region = Field(description="Set aws:region, e.g. eu-west-1")
+    account_id: AccountId = Field(
+        description="Set aws:allowedAccountIds to a list holding the 12-digit account id"
+    )
+    tier: Literal["dev", "staging", "prod"] = Field(
+        description="Set backend-storage:tier to dev, staging or prod"
+    )
+    owner: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(
+        description="Set backend-storage:owner to the team that owns the environment"
+    )
     dr_region: Region | None = None
-    network: NetworkSpec
+    network: NetworkSpec = Field(
+        description="Set backend-storage:network to {vpcId, subnetIds} of the private subnets"
+    )
     cluster: ClusterSpec | None = None
     tags: Tags = {}
     defaults: TierDefaults
@@ -145,6 +157,14 @@ def _check_dr(spec: EnvironmentSpec) -> list[Problem]:
                 ("network", "drSubnetIds"),
                 "is required: a database has a cross-region replica; list two or more "
                 "subnets of the DR region",
+            )
+        )
+    if needs_dr_network and spec.network.dr_vpc_id is None:
+        problems.append(
+            Problem(
+                ("network", "drVpcId"),
+                "is required: a database has a cross-region replica; name the VPC of the "
+                "DR region that drSubnetIds belong to",
             )
         )
     return problems

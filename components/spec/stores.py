@@ -63,8 +63,10 @@ class DatabaseSpec(DatabaseDefaults):
     """An RDS instance or Aurora cluster (PostgreSQL or MySQL) with replicas."""
 
     flavour: Literal["instance", "aurora"] = "instance"
-    engine: Literal["postgres", "mysql"]
-    engine_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}(\.[a-z0-9._]+)?$")]
+    engine: Literal["postgres", "mysql"] = Field(description="postgres or mysql")
+    engine_version: Annotated[
+        str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}(\.[a-z0-9._]+)?$")
+    ] = Field(description='Engine version, e.g. "16" or "8.0.mysql_aurora.3.08.0"')
     port: between(1150, 65535) | None = Field(
         default=None, description="Listener port; default is a non-default port per engine."
     )
@@ -104,7 +106,9 @@ class CacheSpec(CacheDefaults):
     """An ElastiCache replication group (Redis OSS or Valkey), TLS and RBAC only."""
 
     engine: Literal["redis", "valkey"] = "valkey"
-    engine_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
+    engine_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")] = Field(
+        description='Engine version, e.g. "8.0" (valkey) or "7.1" (redis)'
+    )
     port: between(1024, 65535) | None = None
     cluster_mode: ClusterModeSpec | None = None
     authentication: Literal["iam", "password"] = Field(

@@ -121,7 +121,9 @@ def test_application_without_identity_is_an_error(tmp_path: Path) -> None:
     text = PROD[:start] + "    reporting:\n" + PROD[end:]
     assert broken(tmp_path, text) == [
         f"Pulumi.prod.yaml:{line_of(text, '    reporting:')}: "
-        "backend-storage:applications.reporting.identity: is required"
+        "backend-storage:applications.reporting.identity: is required: who the application "
+        "is: `kubernetes: {namespace, serviceAccount, mechanism}` or "
+        "`service: <principal>.amazonaws.com`"
     ]
 
 
@@ -141,6 +143,15 @@ def test_dr_without_region_is_an_error(tmp_path: Path) -> None:
     assert broken(tmp_path, text) == [
         f"Pulumi.prod.yaml:{line_of(text, 'config:')}: backend-storage:drRegion: is required: a store replicates to the DR "
         "region (set backend-storage:drRegion, or turn DR off in defaults)"
+    ]
+
+
+def test_cross_region_replica_without_dr_vpc_is_an_error(tmp_path: Path) -> None:
+    text = PROD.replace("    drVpcId: vpc-0f1e2d3c4b5a69788\n", "")
+    assert broken(tmp_path, text) == [
+        f"Pulumi.prod.yaml:{line_of(text, 'backend-storage:network:')}: "
+        "backend-storage:network.drVpcId: is required: a database has a cross-region replica; "
+        "name the VPC of the DR region that drSubnetIds belong to"
     ]
 
 
@@ -211,4 +222,18 @@ def test_bad_default_is_reported_once_at_its_own_key(tmp_path: Path) -> None:
     assert broken(tmp_path, text) == [
         f"Pulumi.prod.yaml:{line_of(text, 'replicas: 7')}: "
         "backend-storage:defaults.databases.replicas: must be between 0 and 5 (got 7)"
+    ]
+
+
+def test_missing_keys_say_how_to_set_them(tmp_path: Path) -> None:
+    text = "config:\n  aws:region: eu-west-1\n"
+    assert broken(tmp_path, text) == [
+        "Pulumi.prod.yaml:1: aws:allowedAccountIds: is required: set aws:allowedAccountIds to a "
+        "list holding the 12-digit account id",
+        "Pulumi.prod.yaml:1: backend-storage:network: is required: set backend-storage:network "
+        "to {vpcId, subnetIds} of the private subnets",
+        "Pulumi.prod.yaml:1: backend-storage:owner: is required: set backend-storage:owner to "
+        "the team that owns the environment",
+        "Pulumi.prod.yaml:1: backend-storage:tier: is required: set backend-storage:tier to dev, "
+        "staging or prod",
     ]

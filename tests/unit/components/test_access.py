@@ -490,7 +490,9 @@ def test_an_application_without_an_identity_names_file_line_and_key_path(
         "    reporting:\n",
     )
     assert problems_of(path) == [
-        f"{path}:120: backend-storage:applications.reporting.identity: is required"
+        f"{path}:120: backend-storage:applications.reporting.identity: is required: who the "
+        "application is: `kubernetes: {namespace, serviceAccount, mechanism}` or "
+        "`service: <principal>.amazonaws.com`"
     ]
 
 
