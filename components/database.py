@@ -624,6 +624,7 @@ class ManagedDatabase(pulumi.ComponentResource):
                 database_name=db.database_name,
                 storage_encrypted=True,
                 deletion_protection=db.deletion_protection,
+                tags=self._tags,
                 opts=self._stateful(self),
             )
         credentials, password = self._master_credentials("master_password_wo")

@@ -30,6 +30,16 @@ def test_shipped_stack_has_no_mandatory_violation(stack: str) -> None:
     assert mandatory == []
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_taggable_resource_carries_the_required_tags(stack: str) -> None:
+    untagged = [
+        v["name"]
+        for v in plan_of(stack)["violations"]
+        if v["policy"] == "aws-resource-missing-required-tags"
+    ]
+    assert untagged == []
+
+
 def weaken(tmp_path: Path) -> Path:
     """prod with one bucket opened and one database's protections lowered, in the stack file."""
     text = (REPO / "stacks" / "Pulumi.prod.yaml").read_text(encoding="utf-8")
