@@ -48,6 +48,10 @@ def plan_stack(
         raise
     except Exception as exc:
         raise ProgramError(_program_failure(program_dir, exc)) from None
+    if notify is not None:
+        for line in run.log:
+            if line.startswith(("warning:", "error:")):
+                notify(f"program {line}")
     sources = resource_sources(run.registrations, spec, source) if spec is not None else {}
     document = build_plan(run, source.config, source.secret_keys, sources)
     # Our stacks are judged with their environment's pack config; any other program with
