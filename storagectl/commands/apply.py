@@ -1,0 +1,88 @@
+"""`storagectl apply ENV`: the offline plan as a gate, then `pulumi preview` or `pulumi up`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from stackspec import SpecError
+from storagectl.deploy.automation import DeployError, DeployRequest, EngineMissing, run
+from storagectl.deploy.targets import LimitError, resolve_limits
+from storagectl.engine import ProgramError
+from storagectl.planner import eprint, plan_stack
+from storagectl.policy.evaluate import PACK_DIR, config_for_stack
+from storagectl.workspace import find_program, stack_file
+
+EXIT_VIOLATIONS, EXIT_INVALID, EXIT_ENGINE = 1, 2, 3
+
+
+def apply(
+    env: Annotated[str, typer.Argument(help="Stack name, e.g. prod.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Check mode: `pulumi preview`, change nothing.")
+    ] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show property-level diffs.")] = False,
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only these resources (and their dependents): a stack-file key such as "
+            "databases.orders, a resource name or a URN. Repeatable."
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Apply without asking.")] = False,
+    config_file: Annotated[
+        Path | None, typer.Option(help="Stack config file for the gate (default: the stack's).")
+    ] = None,
+    policy_config: Annotated[
+        Path | None,
+        typer.Option(help="Policy pack config (default: policies/config/<stack>.json)."),
+    ] = None,
+) -> None:
+    """Deploy one stack with the Pulumi CLI, after the offline plan passes the policy pack.
+
+    Exit 0 done, 1 mandatory violations (nothing deployed), 2 invalid input or no Pulumi
+    CLI, 3 the engine failed.
+    """
+    try:
+        program_dir = find_program()
+        path = config_file or stack_file(program_dir, env)
+        plan = plan_stack(program_dir, env, path, notify=eprint, policy_config=policy_config)
+        targets = resolve_limits(plan, limit or [])
+    except SpecError as exc:
+        _exit(EXIT_INVALID, *(str(p) for p in exc.problems))
+    except (ProgramError, LimitError) as exc:
+        _exit(EXIT_INVALID, f"error: {exc}")
+    mandatory = [v for v in plan["violations"] if v["enforcement"] == "mandatory"]
+    if mandatory:
+        _exit(
+            EXIT_VIOLATIONS,
+            *(f"[mandatory] {v['policy']}: {v['message']}" for v in mandatory),
+            f"refusing to deploy {env}: {len(mandatory)} mandatory policy violation(s); "
+            f"see `storagectl plan {env}`",
+        )
+    if not check and not yes:
+        _exit(EXIT_INVALID, f"error: apply {env} changes cloud resources: pass --yes, or --check")
+    request = DeployRequest(
+        program_dir=program_dir,
+        stack=env,
+        policy_pack=PACK_DIR,
+        policy_config=policy_config or config_for_stack(env),
+        targets=tuple(targets),
+        check=check,
+        diff=diff,
+    )
+    try:
+        summary = run(request, on_output=lambda line: typer.echo(line, nl=False))
+    except EngineMissing as exc:
+        _exit(EXIT_INVALID, f"error: {exc}")
+    except DeployError as exc:
+        _exit(EXIT_ENGINE, f"error: {exc}")
+    typer.echo(summary)
+
+
+def _exit(code: int, *lines: str) -> NoReturn:
+    for line in lines:
+        eprint(line)
+    raise typer.Exit(code)
