@@ -1,4 +1,4 @@
-"""`storagectl`: validate, plan (check mode), review (diff mode), verify — over Pulumi programs."""
+"""`storagectl`: validate, plan, review, apply, verify — Ansible-style, over Pulumi programs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import typer
 
 from stackspec import SpecError, load_stack_file
 
+from .commands.apply import apply
+from .commands.review import review
 from .commands.verify import verify
 from .engine import ProgramError
 from .planner import eprint, plan_stack
@@ -128,7 +130,9 @@ def plan(
     raise typer.Exit(EXIT_VIOLATIONS if mandatory else EXIT_OK)
 
 
+app.command()(review)
 app.command()(verify)
+app.command()(apply)
 
 
 def main() -> None:

@@ -167,6 +167,8 @@ def test_mandatory_violation_exits_1() -> None:
 def test_program_warnings_reach_stderr(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: warny\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text("import pulumi\npulumi.log.warn('deprecated setting used')\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\npulumi.log.warn('deprecated setting used')\n"
+    )
     result = storagectl("plan", "--program", str(tmp_path), "--stack", "dev")
     assert "program warning: deprecated setting used" in result.stderr
