@@ -10,8 +10,8 @@ _ORDER = {"mandatory": 0, "advisory": 1}
 _SEVERITY = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
-def _cell(text: Any) -> str:
-    # Pipes and newlines would break the table row.
+def table_cell(text: Any) -> str:
+    """`text` made safe for one Markdown table cell: pipes and newlines would break the row."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -45,7 +45,7 @@ def to_markdown(
         controls = ", ".join(v.get("controls", [])) or "-"
         lines.append(
             f"| {v['enforcement']} | {v.get('severity', '')} | `{v['policy']}` | "
-            f"`{_cell(v.get('name', ''))}` | {controls} | {_cell(v['message'])} |"
+            f"`{table_cell(v.get('name', ''))}` | {controls} | {table_cell(v['message'])} |"
         )
     if len(ordered) > limit:
         lines += ["", f"... and {len(ordered) - limit} more (see the JSON or SARIF report)."]

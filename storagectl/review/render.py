@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..policy.markdown import table_cell
 from .diff import new_mandatory
 
 VALUE_WIDTH = 120
@@ -32,10 +33,6 @@ def _cell(value: Any) -> str:
         text = text[: VALUE_WIDTH - 1] + "…"
     # Backticks and pipes would end the code span or the table row early.
     return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
-
-
-def _plain(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _quiet(env: Mapping[str, Any]) -> bool:
@@ -119,7 +116,7 @@ def _section(env: Mapping[str, Any]) -> list[str]:
     if env["data_loss_risks"]:
         lines += ["**Data-loss risks**", ""]
         lines += [
-            f"- `{r['name']}` ({r['type']}, {r['kind']}): {_plain(r['detail'])}"
+            f"- `{r['name']}` ({r['type']}, {r['kind']}): {table_cell(r['detail'])}"
             for r in env["data_loss_risks"]
         ]
         lines.append("")
@@ -143,8 +140,8 @@ def _violations(title: str, violations: Sequence[Mapping[str, Any]]) -> list[str
     for v in violations:
         controls = ", ".join(v.get("controls", [])) or "-"
         lines.append(
-            f"| {v['enforcement']} | `{v['policy']}` | `{_plain(v['name'])}` | {controls} "
-            f"| {_plain(v['message'])} |"
+            f"| {v['enforcement']} | `{v['policy']}` | `{table_cell(v['name'])}` | {controls} "
+            f"| {table_cell(v['message'])} |"
         )
     return [*lines, ""]
 
@@ -172,7 +169,7 @@ def _changed(changed: Sequence[Mapping[str, Any]]) -> list[str]:
             "|---|---|---|",
         ]
         lines += [
-            f"| `{_plain(p['path'])}` | {_cell(p['before'])} | {_cell(p['after'])} |"
+            f"| `{table_cell(p['path'])}` | {_cell(p['before'])} | {_cell(p['after'])} |"
             for p in entry["properties"]
         ]
         lines += [
