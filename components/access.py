@@ -60,6 +60,38 @@ class CacheTarget:
 
 
 @dataclass(frozen=True)
+class TableTarget:
+    """What a table grant needs to know about the table."""
+
+    arn: pulumi.Input[str]
+    """Table ARN in the primary region."""
+    region: str
+    """The primary region."""
+    key_arn: pulumi.Input[str]
+    """Key of the table in the primary region."""
+    index_names: Sequence[str]
+    """Every index of the table."""
+    data_class: str
+    """The table's data classification."""
+    replica_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Replica table ARN by region."""
+    replica_key_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Key of each replica, by region."""
+
+
+@dataclass(frozen=True)
+class DocumentTarget:
+    """What a document-cluster grant needs to know about the cluster."""
+
+    data_class: str
+    """The cluster's data classification."""
+    secret_arns: Mapping[str, pulumi.Input[str]]
+    """Secret holding each granted application's credentials, by application."""
+    key_arn: pulumi.Input[str]
+    """Key of those secrets."""
+
+
+@dataclass(frozen=True)
 class ApplicationAccessArgs:
     """Arguments of ApplicationAccess."""
 
@@ -73,6 +105,10 @@ class ApplicationAccessArgs:
     """The environment's databases by logical name (at least the granted ones)."""
     caches: Mapping[str, CacheTarget] = field(default_factory=dict)
     """The environment's caches by logical name (at least the granted ones)."""
+    tables: Mapping[str, TableTarget] = field(default_factory=dict)
+    """The environment's tables by logical name (at least the granted ones)."""
+    document_clusters: Mapping[str, DocumentTarget] = field(default_factory=dict)
+    """The environment's document clusters by logical name (at least the granted ones)."""
 
     @property
     def app(self) -> ApplicationSpec:
@@ -111,12 +147,36 @@ def cache_target(cache: Any) -> CacheTarget:
     )
 
 
+def table_target(table: Any) -> TableTarget:
+    """The grant-relevant facts of a `Table`."""
+    return TableTarget(
+        arn=table.arn,
+        region=table.region,
+        key_arn=table.kms_key_arn,
+        index_names=list(table.index_names),
+        data_class=table.data_class,
+        replica_arns=dict(table.replica_arns),
+        replica_key_arns=dict(table.replica_key_arns),
+    )
+
+
+def document_target(cluster: Any) -> DocumentTarget:
+    """The grant-relevant facts of a `DocumentCluster`: each application's secret."""
+    return DocumentTarget(
+        data_class=cluster.data_class,
+        secret_arns=dict(cluster.user_secret_arns),
+        key_arn=cluster.kms_key_arn,
+    )
+
+
 def granted_data_classes(args: ApplicationAccessArgs) -> list[str]:
     """Data classes of the stores the application may reach, least sensitive first."""
     grants = args.app.grants
     used = {args.buckets[n].data_class for n in grants.buckets}
     used |= {args.databases[n].data_class for n in grants.databases}
     used |= {args.caches[n].data_class for n in grants.caches}
+    used |= {args.tables[n].data_class for n in grants.tables}
+    used |= {args.document_clusters[n].data_class for n in grants.document_clusters}
     return sorted(used, key=_CLASS_RANK.index)
 
 
@@ -165,7 +225,49 @@ def request_shape(args: ApplicationAccessArgs) -> dict[str, Any]:
             )
         else:
             raise ValueError(f"cache '{name}' has no user for application '{application}'")
-    return {"buckets": buckets, "databases": databases, "caches": caches, "secrets": secrets}
+    # Network access is the cluster's security group (it admits the grants' groups).
+    for name in sorted(app.grants.document_clusters):
+        cluster = args.document_clusters[name]
+        if application not in cluster.secret_arns:
+            raise ValueError(f"document cluster '{name}' has no user for '{application}'")
+        # The store label keeps the Sids apart from a cache of the same name.
+        secrets.append(
+            {
+                "store": f"{name}-documents",
+                "secret_arn": cluster.secret_arns[application],
+                "key_arn": cluster.key_arn,
+            }
+        )
+    tables = []
+    for name, table_grant in sorted(app.grants.tables.items()):
+        target = args.tables[name]
+        regions = [target.region]
+        arns, keys = [target.arn], [target.key_arn]
+        if table_grant.replicas:
+            for region in sorted(target.replica_arns):
+                regions.append(region)
+                arns.append(target.replica_arns[region])
+                keys.append(target.replica_key_arns[region])
+        indexes = (
+            list(target.index_names) if table_grant.indexes is None else list(table_grant.indexes)
+        )
+        tables.append(
+            {
+                "store": name,
+                "access": table_grant.access,
+                "table_arns": arns,
+                "index_names": indexes,
+                "key_arns": keys,
+                "regions": regions,
+            }
+        )
+    return {
+        "buckets": buckets,
+        "databases": databases,
+        "caches": caches,
+        "secrets": secrets,
+        "tables": tables,
+    }
 
 
 def permission_request(spec: EnvironmentSpec, shape: Mapping[str, Any]) -> docs.PermissionRequest:
@@ -180,6 +282,17 @@ def permission_request(spec: EnvironmentSpec, shape: Mapping[str, Any]) -> docs.
         ),
         caches=tuple(docs.CacheAccess(**c) for c in shape["caches"]),
         secrets=tuple(docs.SecretAccess(**s) for s in shape["secrets"]),
+        tables=tuple(
+            docs.TableAccess(
+                t["store"],
+                t["access"],
+                tuple(t["table_arns"]),
+                tuple(t["index_names"]),
+                tuple(t["key_arns"]),
+                tuple(t["regions"]),
+            )
+            for t in shape.get("tables", [])
+        ),
     )
 
 
@@ -191,7 +304,7 @@ def _placeholders(shape: Mapping[str, Any]) -> dict[str, Any]:
             return ["" for _ in value]
         return value if isinstance(value, str) or value is None else ""
 
-    keep = {"store", "access", "prefix", "user"}
+    keep = {"store", "access", "prefix", "user", "index_names", "regions"}
     return {
         kind: [{k: (v if k in keep else blank(v)) for k, v in entry.items()} for entry in entries]
         for kind, entries in shape.items()

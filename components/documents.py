@@ -37,7 +37,9 @@ KEY_SERVICE_ACTIONS = [
 ]
 """What RDS, ElastiCache and Secrets Manager need on behalf of the deploying principal."""
 
-STORAGE_SERVICES = ("rds", "elasticache", "secretsmanager")
+# DynamoDB creates its grant on the key through `dynamodb.<region>` when a table (or a
+# replica) is created with it; DocumentDB goes through `rds.<region>` like RDS.
+STORAGE_SERVICES = ("rds", "elasticache", "secretsmanager", "dynamodb")
 
 
 def document(*statements: dict[str, Any]) -> dict[str, Any]:

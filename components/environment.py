@@ -14,10 +14,13 @@ from .access import (
     bucket_target,
     cache_target,
     database_target,
+    document_target,
+    table_target,
 )
 from .bucket import LogBucket, LogBucketArgs, ObjectBucket, ObjectBucketArgs
 from .cache import Cache, CacheArgs
 from .database import ManagedDatabase, ManagedDatabaseArgs
+from .document_cluster import DocumentCluster, DocumentClusterArgs
 from .encryption_key import EncryptionKey, EncryptionKeyArgs
 from .kubernetes import (
     WorkloadBinding,
@@ -28,6 +31,7 @@ from .kubernetes import (
 )
 from .naming import resource_name
 from .spec import EnvironmentSpec
+from .table import Table, TableArgs
 
 
 class StorageEnvironment(pulumi.ComponentResource):
@@ -46,6 +50,10 @@ class StorageEnvironment(pulumi.ComponentResource):
     """Databases (ManagedDatabase) by logical name."""
     caches: dict[str, Cache]
     """Caches (Cache) by logical name."""
+    tables: dict[str, Table]
+    """DynamoDB tables (Table) by logical name."""
+    document_clusters: dict[str, DocumentCluster]
+    """DocumentDB clusters (DocumentCluster) by logical name."""
     roles: dict[str, ApplicationAccess]
     """Application roles by application name."""
 
@@ -76,6 +84,8 @@ class StorageEnvironment(pulumi.ComponentResource):
         self.buckets = self._buckets()
         self.databases = self._databases()
         self.caches = self._caches()
+        self.tables = self._tables()
+        self.document_clusters = self._document_clusters()
         self.roles = self._access()
         self._key_policies()
         self.workloads = self._kubernetes()
@@ -149,16 +159,58 @@ class StorageEnvironment(pulumi.ComponentResource):
             for name, cache in spec.caches.items()
         }
 
+    def _tables(self) -> dict[str, Table]:
+        spec = self.spec
+        return {
+            name: Table(
+                resource_name(spec, name),
+                TableArgs(
+                    spec=spec,
+                    logical_name=name,
+                    table=table,
+                    key=self.keys[table.data_classification],
+                    dr_provider=self.dr_provider if table.cross_region_replica else None,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for name, table in spec.tables.items()
+        }
+
+    def _document_clusters(self) -> dict[str, DocumentCluster]:
+        spec = self.spec
+        return {
+            name: DocumentCluster(
+                resource_name(spec, name),
+                DocumentClusterArgs(
+                    spec=spec,
+                    logical_name=name,
+                    cluster=cluster,
+                    key=self.keys[cluster.data_classification],
+                    grants={
+                        app: application.grants.document_clusters[name]
+                        for app, application in sorted(spec.applications.items())
+                        if name in application.grants.document_clusters
+                    },
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for name, cluster in spec.document_clusters.items()
+        }
+
     def _access(self) -> dict[str, ApplicationAccess]:
         """One role per application, holding exactly its grants (components/access.py)."""
         spec = self.spec
         buckets = {name: bucket_target(b) for name, b in self.buckets.items()}
         databases = {name: database_target(d) for name, d in self.databases.items()}
         caches = {name: cache_target(c) for name, c in self.caches.items()}
+        tables = {name: table_target(t) for name, t in self.tables.items()}
+        documents = {name: document_target(d) for name, d in self.document_clusters.items()}
         return {
             application: ApplicationAccess(
                 resource_name(spec, application),
-                ApplicationAccessArgs(spec, application, buckets, databases, caches),
+                ApplicationAccessArgs(
+                    spec, application, buckets, databases, caches, tables, documents
+                ),
                 pulumi.ResourceOptions(parent=self),
             )
             for application in sorted(spec.applications)
@@ -215,7 +267,14 @@ class StorageEnvironment(pulumi.ComponentResource):
                 mechanism=identity.mechanism,
                 role_arn=role_arn,
                 settings=application_settings(
-                    spec, application, role_arn, self.buckets, self.databases, self.caches
+                    spec,
+                    application,
+                    role_arn,
+                    self.buckets,
+                    self.databases,
+                    self.caches,
+                    tables=self.tables,
+                    document_clusters=self.document_clusters,
                 ),
             )
         return WorkloadBindings(
@@ -254,5 +313,9 @@ class StorageEnvironment(pulumi.ComponentResource):
             out.BUCKETS: {name: bucket.outputs() for name, bucket in self.buckets.items()},
             out.DATABASES: {name: db.outputs() for name, db in self.databases.items()},
             out.CACHES: {name: cache.outputs() for name, cache in self.caches.items()},
+            out.TABLES: {name: table.outputs() for name, table in self.tables.items()},
+            out.DOCUMENT_CLUSTERS: {
+                name: cluster.outputs() for name, cluster in self.document_clusters.items()
+            },
             out.ROLES: {name: role.outputs() for name, role in self.roles.items()},
         }

@@ -132,6 +132,70 @@ class SecretAccess:
     """Customer-managed key encrypting the secret; None for the AWS-managed key."""
 
 
+TABLE_READ_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+)
+"""Item actions of a `read` table grant (TransactGetItems is authorised as GetItem)."""
+
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+"""Item actions of a `write` table grant (TransactWriteItems is authorised per item)."""
+
+INDEX_READ_ACTIONS = ("dynamodb:Query", "dynamodb:Scan")
+"""What a read grant may do on an index: indexes are read-only."""
+
+
+def table_actions(access: Access) -> list[str]:
+    """Item-level DynamoDB actions of a grant level, sorted."""
+    actions: set[str] = set()
+    if access in ("read", "readwrite"):
+        actions.update(TABLE_READ_ACTIONS)
+    if access in ("write", "readwrite"):
+        actions.update(TABLE_WRITE_ACTIONS)
+    return sorted(actions)
+
+
+def table_kms_actions(access: Access) -> list[str]:
+    """Key actions a table grant needs, through DynamoDB only, sorted.
+
+    DynamoDB uses a customer-managed table key with the caller's authority (the KMS
+    developer guide's DynamoDB key policy delegates to IAM with `kms:ViaService`):
+    reads decrypt; writes also encrypt.
+    """
+    if access == "read":
+        return ["kms:Decrypt", "kms:DescribeKey"]
+    return ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """A table grant with its resolved ARNs."""
+
+    store: str
+    """The table's logical name."""
+    access: Access
+    """Grant level."""
+    table_arns: tuple[str, ...]
+    """The table's ARN, then its replicas' ARNs when the grant reaches them."""
+    index_names: tuple[str, ...]
+    """Indexes a read grant may query (empty: none)."""
+    key_arns: tuple[str, ...]
+    """Keys of the table and of the granted replicas."""
+    regions: tuple[str, ...]
+    """Regions of those tables (the keys are used through DynamoDB there only)."""
+
+
 @dataclass(frozen=True)
 class PermissionRequest:
     """Everything one application's permission documents are built from."""
@@ -143,6 +207,7 @@ class PermissionRequest:
     caches: tuple[CacheAccess, ...] = ()
     secrets: tuple[SecretAccess, ...] = ()
     partition: str = "aws"
+    tables: tuple[TableAccess, ...] = ()
 
 
 def sid(*parts: str) -> str:
@@ -265,6 +330,44 @@ def secret_statements(grant: SecretAccess, region: str) -> list[dict[str, Any]]:
     return statements
 
 
+def table_statements(grant: TableAccess) -> list[dict[str, Any]]:
+    """Items of the table (and granted replicas), its indexes for reads, its keys via DynamoDB."""
+    tables = list(grant.table_arns)
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": sid("Table", grant.store, "Items"),
+            "Effect": "Allow",
+            "Action": table_actions(grant.access),
+            "Resource": tables[0] if len(tables) == 1 else tables,
+        }
+    ]
+    if grant.access != "write" and grant.index_names:
+        indexes = [f"{arn}/index/{name}" for arn in tables for name in grant.index_names]
+        statements.append(
+            {
+                "Sid": sid("Table", grant.store, "Indexes"),
+                "Effect": "Allow",
+                "Action": list(INDEX_READ_ACTIONS),
+                "Resource": indexes[0] if len(indexes) == 1 else indexes,
+            }
+        )
+    keys = list(grant.key_arns)
+    statements.append(
+        {
+            "Sid": sid("Table", grant.store, "Key"),
+            "Effect": "Allow",
+            "Action": table_kms_actions(grant.access),
+            "Resource": keys[0] if len(keys) == 1 else keys,
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": [f"dynamodb.{r}.amazonaws.com" for r in grant.regions]
+                }
+            },
+        }
+    )
+    return statements
+
+
 def permission_statements(request: PermissionRequest) -> list[dict[str, Any]]:
     """All statements of an application, in a fixed order: buckets, databases, caches,
     secrets, each sorted by store name."""
@@ -277,6 +380,8 @@ def permission_statements(request: PermissionRequest) -> list[dict[str, Any]]:
         statements.append(cache_statement(cache))
     for secret in sorted(request.secrets, key=lambda g: g.store):
         statements += secret_statements(secret, request.region)
+    for table in sorted(request.tables, key=lambda g: g.store):
+        statements += table_statements(table)
     seen: set[str] = set()
     for statement in statements:
         if statement["Sid"] in seen:
@@ -343,6 +448,7 @@ _LONGEST_KEY_ID = 36  # a UUID, or `mrk-` + 32 hex digits for multi-Region keys
 _LONGEST_RDS_RESOURCE_ID = 64  # `db-` / `cluster-` + 26 characters today
 _LONGEST_ELASTICACHE_ID = 64  # replication group ids are at most 40, user ids at most 40
 _LONGEST_SECRET_NAME = 512 + 7  # a name of up to 512 characters, then `-` + 6 random
+_LONGEST_TABLE_NAME = 255
 
 
 def with_longest_arns(request: PermissionRequest) -> PermissionRequest:
@@ -379,6 +485,19 @@ def with_longest_arns(request: PermissionRequest) -> PermissionRequest:
                 key_arn=None if s.key_arn is None else key,
             )
             for s in request.secrets
+        ),
+        tables=tuple(
+            replace(
+                t,
+                table_arns=tuple(
+                    f"{arn}:dynamodb:{r}:{account}:table/{'t' * _LONGEST_TABLE_NAME}"
+                    for r in t.regions
+                ),
+                key_arns=tuple(
+                    f"{arn}:kms:{r}:{account}:key/{'k' * _LONGEST_KEY_ID}" for r in t.regions
+                ),
+            )
+            for t in request.tables
         ),
     )
 

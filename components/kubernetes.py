@@ -146,12 +146,17 @@ def application_settings(
     buckets: Mapping[str, Any],
     databases: Mapping[str, Any],
     caches: Mapping[str, Any],
+    *,
+    tables: Mapping[str, Any] | None = None,
+    document_clusters: Mapping[str, Any] | None = None,
 ) -> dict[str, pulumi.Input[str]]:
     """ConfigMap data of one application: only the stores it is granted, as env variables.
 
     `buckets`, `databases` and `caches` are the environment's components by logical
     name (ObjectBucket: `.name`; ManagedDatabase: `.writer_endpoint`, `.reader_endpoint`,
-    `.port`; Cache: `.primary_endpoint`, `.port`, `.user_ids`, `.user_secret_arns`).
+    `.port`; Cache: `.primary_endpoint`, `.port`, `.user_ids`, `.user_secret_arns`;
+    Table: `.table_name`, `.arn`; DocumentCluster: `.endpoint`, `.reader_endpoint`,
+    `.port`, `.user_secret_arns`).
     """
     app = spec.applications[application]
     data: dict[str, pulumi.Input[str]] = {
@@ -188,4 +193,21 @@ def application_settings(
             # A reference for External Secrets Operator; the password stays in AWS.
             secret_arn = cache.user_secret_arns[application]
             data[env_key("cache", name, "password", "secret", "arn")] = secret_arn
+    for name, table_grant in sorted(app.grants.tables.items()):
+        table = (tables or {})[name]
+        data[env_key("table", name, "name")] = table.table_name
+        data[env_key("table", name, "arn")] = table.arn
+        data[env_key("table", name, "region")] = spec.region
+        data[env_key("table", name, "access")] = table_grant.access
+    for name, document_grant in sorted(app.grants.document_clusters.items()):
+        cluster = (document_clusters or {})[name]
+        data[env_key("documents", name, "host")] = cluster.endpoint
+        data[env_key("documents", name, "reader", "host")] = cluster.reader_endpoint
+        data[env_key("documents", name, "port")] = _text(cluster.port)
+        data[env_key("documents", name, "tls")] = "true"
+        data[env_key("documents", name, "user")] = document_grant.user
+        # A reference for External Secrets Operator; the password stays in AWS.
+        data[env_key("documents", name, "password", "secret", "arn")] = cluster.user_secret_arns[
+            application
+        ]
     return data

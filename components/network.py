@@ -16,7 +16,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-Service = Literal["rds", "elasticache"]
+Service = Literal["rds", "elasticache", "docdb"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,14 @@ def place(name: str, args: NetworkArgs, parent: pulumi.Resource) -> Placement:
 
 def _subnet_group(name: str, args: NetworkArgs, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
     description = f"{args.description}: private subnets"
+    if args.service == "docdb":
+        return aws.docdb.SubnetGroup(
+            name,
+            subnet_ids=list(args.subnet_ids),
+            description=description,
+            tags=args.tags,
+            opts=opts,
+        ).name
     if args.service == "rds":
         return aws.rds.SubnetGroup(
             name,

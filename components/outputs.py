@@ -22,6 +22,11 @@ Shape (``pulumi stack output --json``)::
       "caches":    {"<logical>": {"engine", "primaryEndpoint", "readerEndpoint",
                                   "port", "replicationGroupId", "arn", "userGroupId",
                                   "userIds", "userSecretArns", "kmsKeyArn"}},
+      "tables":    {"<logical>": {"name", "arn", "region", "kmsKeyArn", "indexes",
+                                  "replicaRegions", "replicaKmsKeyArns", "streamArn"}},
+      "documentClusters": {"<logical>": {"endpoint", "readerEndpoint", "port",
+                                  "identifier", "arn", "instanceIdentifiers",
+                                  "masterSecretArn", "userSecretArns", "kmsKeyArn"}},
       "roles":     {"<application>": {"arn", "name"}}
     }
 
@@ -39,6 +44,8 @@ BUCKETS: Final = "buckets"
 DATABASES: Final = "databases"
 CACHES: Final = "caches"
 ROLES: Final = "roles"
+TABLES: Final = "tables"
+DOCUMENT_CLUSTERS: Final = "documentClusters"
 
 # environment.*
 ENV_NAME: Final = "name"
@@ -97,3 +104,27 @@ CACHE_USER_SECRET_ARNS: Final = "userSecretArns"
 # roles.<application>.*
 ROLE_ARN: Final = "arn"
 ROLE_NAME: Final = "name"
+
+# tables.<logical>.*
+TABLE_NAME: Final = "name"
+TABLE_ARN: Final = "arn"
+TABLE_REGION: Final = "region"
+TABLE_KMS_KEY_ARN: Final = "kmsKeyArn"
+TABLE_INDEXES: Final = "indexes"
+# Global-table replicas: [region, ...] and {region: ARN of the key encrypting that replica}.
+TABLE_REPLICA_REGIONS: Final = "replicaRegions"
+TABLE_REPLICA_KMS_KEY_ARNS: Final = "replicaKmsKeyArns"
+TABLE_STREAM_ARN: Final = "streamArn"
+
+# documentClusters.<logical>.*
+DOCUMENT_ENDPOINT: Final = "endpoint"
+DOCUMENT_READER_ENDPOINT: Final = "readerEndpoint"
+DOCUMENT_PORT: Final = "port"
+DOCUMENT_IDENTIFIER: Final = "identifier"
+DOCUMENT_ARN: Final = "arn"
+DOCUMENT_INSTANCE_IDENTIFIERS: Final = "instanceIdentifiers"
+# The DocumentDB-managed master secret, and {application: secret ARN} of each granted
+# application's generated credentials (JSON {"username", "password"}).
+DOCUMENT_MASTER_SECRET_ARN: Final = "masterSecretArn"
+DOCUMENT_USER_SECRET_ARNS: Final = "userSecretArns"
+DOCUMENT_KMS_KEY_ARN: Final = "kmsKeyArn"

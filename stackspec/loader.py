@@ -20,7 +20,13 @@ from .templating import ENTRY_KINDS, render_tree
 NAMESPACE = "backend-storage"
 # Keys the loader fills from the engine's context; a stack file may not set them.
 _CONTEXT_KEYS = {"project", "stack", "region", "accountId"}
-_DEFAULT_LAYERS = {"buckets": "buckets", "databases": "databases", "caches": "caches"}
+_DEFAULT_LAYERS = {
+    "buckets": "buckets",
+    "databases": "databases",
+    "caches": "caches",
+    "tables": "tables",
+    "documentClusters": "documentClusters",
+}
 
 
 def load_stack_file(path: Path, project: str = NAMESPACE) -> EnvironmentSpec:

@@ -28,7 +28,14 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
-ENTRY_KINDS = ("buckets", "databases", "caches", "applications")
+ENTRY_KINDS = (
+    "buckets",
+    "databases",
+    "caches",
+    "tables",
+    "documentClusters",
+    "applications",
+)
 
 Report = Callable[[tuple[Any, ...], str], None]
 

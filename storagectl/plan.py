@@ -24,6 +24,9 @@ STATEFUL_TYPES = frozenset(
         "aws:kms/key:Key",
         "aws:kms/replicaKey:ReplicaKey",
         "aws:secretsmanager/secret:Secret",
+        "aws:dynamodb/table:Table",
+        "aws:docdb/cluster:Cluster",
+        "aws:docdb/clusterInstance:ClusterInstance",
     }
 )
 """Types whose replacement or deletion loses data."""

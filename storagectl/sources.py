@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from components.spec import EnvironmentSpec
@@ -9,7 +10,7 @@ from stackspec import StackFile
 
 from .engine import Registration
 
-_KINDS = ("buckets", "databases", "caches", "applications")
+_KINDS = ("buckets", "databases", "caches", "tables", "documentClusters", "applications")
 
 
 def resource_sources(
@@ -18,7 +19,8 @@ def resource_sources(
     """URN → {file, line, key} for every resource below a component named after an entry."""
     entries: dict[str, tuple[str, str]] = {}
     for kind in _KINDS:
-        for logical in getattr(spec, kind):
+        # Stack-file keys are camelCase, the spec's attributes snake_case.
+        for logical in getattr(spec, re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()):
             entries[f"{spec.prefix}-{logical}"] = (kind, logical)
     parents = {r.urn: r.parent for r in registrations}
     names = {r.urn: r.name for r in registrations}

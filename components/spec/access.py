@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, StringConstraints, model_validator
 
 from .base import SpecModel, Tags
+from .nosql import DocumentGrant, TableGrant
 from .stores import DatabaseUser
 
 KubernetesName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
@@ -67,6 +68,8 @@ class Grants(SpecModel):
     buckets: dict[str, BucketGrant] = {}
     databases: dict[str, DatabaseGrant] = {}
     caches: dict[str, CacheGrant] = {}
+    tables: dict[str, TableGrant] = {}
+    document_clusters: dict[str, DocumentGrant] = {}
 
 
 class ApplicationSpec(SpecModel):

@@ -116,6 +116,35 @@ class CacheDefaults(SpecModel):
     )
 
 
+class TableDefaults(SpecModel):
+    """DynamoDB table settings a tier sets and a table entry may override."""
+
+    deletion_protection: bool = Field(description="DynamoDB deletion protection.")
+    cross_region_replica: bool = Field(
+        description="A global-table replica in the DR region (version 2019.11.21)."
+    )
+    point_in_time_recovery_days: between(1, 35) = Field(
+        description="Days of continuous backups point-in-time recovery keeps."
+    )
+
+
+class DocumentClusterDefaults(SpecModel):
+    """DocumentDB cluster settings a tier sets and a cluster entry may override."""
+
+    instance_class: str = Field(
+        pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="Instance class of every instance."
+    )
+    replicas: between(0, 15) = Field(description="Read replica instances beside the primary.")
+    backup_retention_days: between(1, 35) = Field(description="Automated backup retention, days.")
+    backup_window: Window = Field(description="Daily backup window, UTC.")
+    maintenance_window: WeeklyWindow = Field(description="Weekly maintenance window, UTC.")
+    deletion_protection: bool = Field(description="DocumentDB deletion protection.")
+    final_snapshot: bool = Field(description="Take a final snapshot when the cluster is deleted.")
+    log_retention_days: LogRetentionDays = Field(
+        description="Retention of the audit and profiler logs in CloudWatch Logs, days."
+    )
+
+
 class TierDefaults(SpecModel):
     """Defaults of one environment tier, after the stack file's `defaults` are layered on."""
 
@@ -125,6 +154,8 @@ class TierDefaults(SpecModel):
     buckets: BucketDefaults
     databases: DatabaseDefaults
     caches: CacheDefaults
+    tables: TableDefaults
+    document_clusters: DocumentClusterDefaults
 
 
 TIER_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -161,6 +192,21 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "snapshotRetentionDays": 1,
             "snapshotWindow": "02:00-03:00",
             "maintenanceWindow": "sun:03:30-sun:04:30",
+            "finalSnapshot": False,
+            "logRetentionDays": 14,
+        },
+        "tables": {
+            "deletionProtection": False,
+            "crossRegionReplica": False,
+            "pointInTimeRecoveryDays": 7,
+        },
+        "documentClusters": {
+            "instanceClass": "db.t4g.medium",
+            "replicas": 0,
+            "backupRetentionDays": 1,
+            "backupWindow": "02:00-03:00",
+            "maintenanceWindow": "sun:03:30-sun:04:30",
+            "deletionProtection": False,
             "finalSnapshot": False,
             "logRetentionDays": 14,
         },
@@ -201,6 +247,21 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "finalSnapshot": True,
             "logRetentionDays": 30,
         },
+        "tables": {
+            "deletionProtection": True,
+            "crossRegionReplica": False,
+            "pointInTimeRecoveryDays": 35,
+        },
+        "documentClusters": {
+            "instanceClass": "db.r6g.large",
+            "replicas": 1,
+            "backupRetentionDays": 7,
+            "backupWindow": "02:00-03:00",
+            "maintenanceWindow": "sun:03:30-sun:04:30",
+            "deletionProtection": True,
+            "finalSnapshot": True,
+            "logRetentionDays": 30,
+        },
     },
     "prod": {
         "protect": True,
@@ -235,6 +296,21 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "snapshotRetentionDays": 14,
             "snapshotWindow": "02:00-03:00",
             "maintenanceWindow": "sun:03:30-sun:04:30",
+            "finalSnapshot": True,
+            "logRetentionDays": 365,
+        },
+        "tables": {
+            "deletionProtection": True,
+            "crossRegionReplica": True,
+            "pointInTimeRecoveryDays": 35,
+        },
+        "documentClusters": {
+            "instanceClass": "db.r6g.xlarge",
+            "replicas": 2,
+            "backupRetentionDays": 35,
+            "backupWindow": "02:00-03:00",
+            "maintenanceWindow": "sun:03:30-sun:04:30",
+            "deletionProtection": True,
             "finalSnapshot": True,
             "logRetentionDays": 365,
         },

@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints
 from .access import ApplicationSpec
 from .base import LogicalName, SpecModel, SubnetId, Tags
 from .defaults import TierDefaults
+from .nosql import DocumentClusterSpec, TableSpec
 from .stores import BucketSpec, CacheSpec, DatabaseSpec
 
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
@@ -75,6 +76,8 @@ class EnvironmentSpec(SpecModel):
     buckets: dict[LogicalName, BucketSpec] = {}
     databases: dict[LogicalName, DatabaseSpec] = {}
     caches: dict[LogicalName, CacheSpec] = {}
+    tables: dict[LogicalName, TableSpec] = {}
+    document_clusters: dict[LogicalName, DocumentClusterSpec] = {}
     applications: dict[LogicalName, ApplicationSpec] = {}
 
     @property
@@ -85,8 +88,10 @@ class EnvironmentSpec(SpecModel):
     @property
     def dr_enabled(self) -> bool:
         """Whether any store of this environment has a copy in the DR region."""
-        return any(b.replication for b in self.buckets.values()) or any(
-            d.cross_region_replica for d in self.databases.values()
+        return (
+            any(b.replication for b in self.buckets.values())
+            or any(d.cross_region_replica for d in self.databases.values())
+            or any(t.cross_region_replica for t in self.tables.values())
         )
 
     def data_classes(self) -> list[str]:
@@ -94,6 +99,8 @@ class EnvironmentSpec(SpecModel):
         used = {b.data_classification for b in self.buckets.values()}
         used |= {d.data_classification for d in self.databases.values()}
         used |= {c.data_classification for c in self.caches.values()}
+        used |= {t.data_classification for t in self.tables.values()}
+        used |= {d.data_classification for d in self.document_clusters.values()}
         return sorted(used)
 
 
@@ -119,6 +126,7 @@ def cross_check(spec: EnvironmentSpec) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_dr(spec)
     problems += _check_references(spec)
+    problems += _check_tables(spec)
     for name, db in spec.databases.items():
         for index in db.replica_overrides:
             if not 1 <= index <= db.replicas:
@@ -176,12 +184,16 @@ def _check_references(spec: EnvironmentSpec) -> list[Problem]:
         "buckets": list(spec.buckets),
         "databases": list(spec.databases),
         "caches": list(spec.caches),
+        "tables": list(spec.tables),
+        "documentClusters": list(spec.document_clusters),
     }
     for app_name, app in spec.applications.items():
         granted = {
             "buckets": list(app.grants.buckets),
             "databases": list(app.grants.databases),
             "caches": list(app.grants.caches),
+            "tables": list(app.grants.tables),
+            "documentClusters": list(app.grants.document_clusters),
         }
         for kind, names in granted.items():
             for store in names:
@@ -189,7 +201,7 @@ def _check_references(spec: EnvironmentSpec) -> list[Problem]:
                     problems.append(
                         Problem(
                             ("applications", app_name, "grants", kind, store),
-                            f"no {kind[:-1]} named '{store}' is declared in "
+                            f"no {_singular(kind)} named '{store}' is declared in "
                             f"backend-storage:{kind}{did_you_mean(store, kinds[kind])}",
                         )
                     )
@@ -214,4 +226,38 @@ def _check_references(spec: EnvironmentSpec) -> list[Problem]:
                     "(or use mechanism: pod-identity)",
                 )
             )
+    return problems
+
+
+def _singular(kind: str) -> str:
+    """`documentClusters` → `document cluster`, `tables` → `table`."""
+    return {"documentClusters": "document cluster"}.get(kind, kind[:-1])
+
+
+def _check_tables(spec: EnvironmentSpec) -> list[Problem]:
+    """Replica regions of tables, and the indexes table grants name."""
+    problems: list[Problem] = []
+    for name, table in spec.tables.items():
+        for index, region in enumerate(table.replica_regions):
+            if region in (spec.region, spec.dr_region):
+                problems.append(
+                    Problem(
+                        ("tables", name, "replicaRegions", index),
+                        f"{region} is the stack's own or DR region: list only further regions",
+                    )
+                )
+    for app_name, app in spec.applications.items():
+        for store, grant in app.grants.tables.items():
+            table = spec.tables.get(store)
+            if table is None or grant.indexes is None:
+                continue
+            for position, index_name in enumerate(grant.indexes):
+                if index_name not in table.index_names:
+                    problems.append(
+                        Problem(
+                            ("applications", app_name, "grants", "tables", store, "indexes"),
+                            f"table '{store}' has no index '{index_name}' "
+                            f"(position {position}){did_you_mean(index_name, table.index_names)}",
+                        )
+                    )
     return problems

@@ -243,6 +243,74 @@ def _pod_identity(c: Context) -> dict[str, Any]:
     }
 
 
+def _dynamodb_table(c: Context) -> dict[str, Any]:
+    name = c.given("name", c.autoname(255))
+    arn = f"arn:aws:dynamodb:{c.region}:{c.account}:table/{name}"
+    out: dict[str, Any] = {"id": name, "name": name, "arn": arn}
+    if c.inputs.get("streamEnabled"):
+        label = "2026-01-01T00:00:00.000"
+        out.update(streamLabel=label, streamArn=f"{arn}/stream/{label}")
+    return out
+
+
+def _scalable_target(c: Context) -> dict[str, Any]:
+    resource = c.given("resourceId", c.name)
+    dimension = c.given("scalableDimension", "")
+    namespace = c.given("serviceNamespace", "dynamodb")
+    return {
+        "id": resource,
+        "arn": (
+            f"arn:aws:application-autoscaling:{c.region}:{c.account}:scalable-target/"
+            f"{c.digest(4)}{_uuid(c).replace('-', '')}"
+        ),
+        "roleArn": (
+            f"arn:aws:iam::{c.account}:role/aws-service-role/{namespace}.application-autoscaling"
+            f".amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable"
+        ),
+        "scalableDimension": dimension,
+    }
+
+
+def _scaling_policy(c: Context) -> dict[str, Any]:
+    name = c.given("name", c.autoname(255))
+    return {
+        "id": name,
+        "name": name,
+        "arn": (
+            f"arn:aws:autoscaling:{c.region}:{c.account}:scalingPolicy:{_uuid(c)}:resource/"
+            f"{c.given('serviceNamespace', 'dynamodb')}/{c.given('resourceId', '')}"
+            f":policyName/{name}"
+        ),
+    }
+
+
+def _docdb_cluster(c: Context) -> dict[str, Any]:
+    ident = c.given("clusterIdentifier", c.autoname(63, lower=True))
+    suffix = f"{c.digest(12)}.{c.region}.docdb.amazonaws.com"
+    return {
+        "id": ident,
+        "clusterIdentifier": ident,
+        "arn": f"arn:aws:rds:{c.region}:{c.account}:cluster:{ident}",
+        "endpoint": f"{ident}.cluster-{suffix}",
+        "readerEndpoint": f"{ident}.cluster-ro-{suffix}",
+        "port": c.inputs.get("port") or 27017,
+        "clusterResourceId": "cluster-" + c.digest(26, UPPER),
+        **_master_secret(c, f"cluster-{c.digest(8)}"),
+    }
+
+
+def _docdb_instance(c: Context) -> dict[str, Any]:
+    ident = c.given("identifier", c.autoname(63, lower=True))
+    return {
+        "id": ident,
+        "identifier": ident,
+        "arn": f"arn:aws:rds:{c.region}:{c.account}:db:{ident}",
+        "endpoint": f"{ident}.{c.digest(12)}.{c.region}.docdb.amazonaws.com",
+        "port": 27017,
+        "dbiResourceId": "db-" + c.digest(26, UPPER),
+    }
+
+
 TABLE: dict[str, Callable[[Context], dict[str, Any]]] = {
     "aws:kms/key:Key": _kms_key,
     "aws:kms/replicaKey:ReplicaKey": _replica_key,
@@ -268,6 +336,13 @@ TABLE: dict[str, Callable[[Context], dict[str, Any]]] = {
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity,
+    "aws:dynamodb/table:Table": _dynamodb_table,
+    "aws:appautoscaling/target:Target": _scalable_target,
+    "aws:appautoscaling/policy:Policy": _scaling_policy,
+    "aws:docdb/cluster:Cluster": _docdb_cluster,
+    "aws:docdb/clusterInstance:ClusterInstance": _docdb_instance,
+    "aws:docdb/clusterParameterGroup:ClusterParameterGroup": _rds_named("cluster-pg"),
+    "aws:docdb/subnetGroup:SubnetGroup": _rds_named("subgrp"),
 }
 
 
