@@ -220,6 +220,21 @@ def _computed(
             "keyId": key_id,
             "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}",
         }
+    if typ == "aws:dynamodb/table:Table":
+        table = inputs.get("name") or auto
+        arn = f"arn:aws:dynamodb:{region}:{account}:table/{table}"
+        stream = {"streamArn": f"{arn}/stream/label"} if inputs.get("streamEnabled") else {}
+        return {"id": table, "name": table, "arn": arn, **stream}
+    if typ == "aws:docdb/cluster:Cluster":
+        ident = inputs.get("clusterIdentifier") or auto
+        docdb = f"{_digest(seed, 12)}.{region}.docdb.amazonaws.com"
+        return {
+            "id": ident,
+            "arn": f"arn:aws:rds:{region}:{account}:cluster:{ident}",
+            "endpoint": f"{ident}.cluster-{docdb}",
+            "readerEndpoint": f"{ident}.cluster-ro-{docdb}",
+            **_master_secret(name, inputs, region, account),
+        }
     if typ == "aws:ec2/securityGroup:SecurityGroup":
         return {"id": "sg-" + _digest(seed, 17), "name": auto}
     if typ == "aws:secretsmanager/secret:Secret":

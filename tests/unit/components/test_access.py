@@ -177,6 +177,11 @@ def test_reporting_holds_exactly_its_grants(prod: Built) -> None:
         "BucketInvoicesObjects",
         "BucketInvoicesKey",
         "DatabaseOrdersConnect",
+        "SecretProfilesDocumentsRead",
+        "SecretProfilesDocumentsKey",
+        "TableCartsItems",
+        "TableCartsIndexes",
+        "TableCartsKey",
     ]
 
 
@@ -243,6 +248,8 @@ def belongs_to_prod(arn: str, identifiers: set[str]) -> bool:
         return True
     if arn.startswith("arn:aws:s3:::"):
         return arn.split("/", 1)[0] in identifiers
+    if arn.startswith("arn:aws:dynamodb:") and "/index/" in arn:
+        return arn.split("/index/", 1)[0] in identifiers
     match = re.fullmatch(r"arn:aws:rds-db:eu-west-1:111122223333:dbuser:([^/]+)/\w+", arn)
     return bool(match) and match.group(1) in identifiers
 
