@@ -11,6 +11,7 @@ PolicyPack(
     name="backend-storage",
     policies=REGISTRY.policies(),
     enforcement_level=EnforcementLevel.ADVISORY,
-    description="FSBP controls for S3, RDS, ElastiCache, KMS and IAM, plus cross-resource "
-    "storage rules (regional keys, replication roles, protection, tags, credentials).",
+    description="FSBP controls for S3, RDS, ElastiCache, DynamoDB, DocumentDB, KMS and IAM, "
+    "plus cross-resource storage rules (regional keys, replication roles, protection, tags, "
+    "credentials).",
 )

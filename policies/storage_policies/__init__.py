@@ -6,7 +6,7 @@ to `PolicyPack`, and `storagectl.policy` calls the very same objects offline.
 
 from __future__ import annotations
 
-from . import credentials, elasticache, iam, kms, rds, s3, stack, tagging
+from . import credentials, docdb, dynamodb, elasticache, iam, kms, rds, s3, stack, tagging
 from .registry import REGISTRY, Registry, Rule
 
 __all__ = [
@@ -14,6 +14,8 @@ __all__ = [
     "Registry",
     "Rule",
     "credentials",
+    "docdb",
+    "dynamodb",
     "elasticache",
     "iam",
     "kms",

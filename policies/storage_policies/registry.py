@@ -26,7 +26,7 @@ from pulumi_policy import (
 
 #: `<service>-<resource>-<verb>-<thing>` with the small verb set of pulumi/compliance-policies.
 NAME_PATTERN = re.compile(
-    r"^(s3|rds|elasticache|kms|iam|aws)(-[a-z0-9]+)+"
+    r"^(s3|rds|elasticache|kms|iam|aws|dynamodb|docdb)(-[a-z0-9]+)+"
     r"-(missing|disallow|enable|disable|configure|enforce)(-[a-z0-9]+)+$"
 )
 

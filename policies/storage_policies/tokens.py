@@ -33,6 +33,14 @@ ELASTICACHE_CLUSTER = ("aws:elasticache/cluster:Cluster",)
 ELASTICACHE_USER = ("aws:elasticache/user:User",)
 ELASTICACHE_SERVERLESS = ("aws:elasticache/serverlessCache:ServerlessCache",)
 
+DYNAMODB_TABLE = ("aws:dynamodb/table:Table",)
+APPAUTOSCALING_TARGET = ("aws:appautoscaling/target:Target",)
+APPAUTOSCALING_POLICY = ("aws:appautoscaling/policy:Policy",)
+
+DOCDB_CLUSTER = ("aws:docdb/cluster:Cluster",)
+#: DocumentDB shares the RDS snapshot API; `aws.rds.ClusterSnapshot` can share (publish) one.
+RDS_CLUSTER_SNAPSHOT = ("aws:rds/clusterSnapshot:ClusterSnapshot",)
+
 KMS_KEY = ("aws:kms/key:Key",)
 KMS_REPLICA_KEY = ("aws:kms/replicaKey:ReplicaKey",)
 KMS_KEY_POLICY = ("aws:kms/keyPolicy:KeyPolicy",)
@@ -58,6 +66,8 @@ STATEFUL = (
     + ELASTICACHE_REPLICATION_GROUP
     + ELASTICACHE_SERVERLESS
     + KMS_KEYS
+    + DYNAMODB_TABLE
+    + DOCDB_CLUSTER
 )
 
 #: Storage-tier resources that accept `tags` in pulumi-aws v7 (tests check each against the SDK).

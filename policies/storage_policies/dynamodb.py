@@ -1,0 +1,207 @@
+"""DynamoDB rules: FSBP DynamoDB.1, DynamoDB.2, DynamoDB.6, and two of our own.
+
+Our own: tables holding confidential or restricted data are encrypted with a
+customer-managed key (the table and every replica), and each global-table replica is
+encrypted with a key of the replica's own region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
+
+from . import tokens
+from .graph import dependents, each_decidable, of_type
+from .props import arn_region, as_list, as_mapping, first, is_true
+from .registry import REGISTRY, Report
+
+_TABLE = tokens.DYNAMODB_TABLE
+_SENSITIVE = ["confidential", "restricted"]
+
+
+def _provisioned(props: Mapping[str, Any]) -> bool:
+    # The provider's default billing mode is PROVISIONED.
+    return str(props.get("billingMode") or "PROVISIONED") != "PAY_PER_REQUEST"
+
+
+def _scaled(table: PolicyResource, args: StackValidationArgs) -> set[tuple[str, str]]:
+    """(resource id, scalable dimension) of the table's targets that carry a scaling policy."""
+    name = table.props.get("name")
+    prefix = f"table/{name}" if isinstance(name, str) and name else None
+    candidates = [
+        t
+        for t in of_type(args, tokens.APPAUTOSCALING_TARGET)
+        if str(t.props.get("serviceNamespace") or "") == "dynamodb"
+    ]
+    linked_urns = {t.urn for t in dependents(table, candidates, "resourceId")}
+    targets = [
+        t
+        for t in candidates
+        if t.urn in linked_urns
+        or (prefix is not None and str(t.props.get("resourceId") or "").startswith(prefix))
+    ]
+    policies = of_type(args, tokens.APPAUTOSCALING_POLICY)
+    scaled: set[tuple[str, str]] = set()
+    for target in targets:
+        key = (str(target.props.get("resourceId")), str(target.props.get("scalableDimension")))
+        linked = dependents(target, policies, "resourceId") + [
+            p
+            for p in policies
+            if (str(p.props.get("resourceId")), str(p.props.get("scalableDimension"))) == key
+        ]
+        if linked:
+            scaled.add(key)
+    return scaled
+
+
+def _unscaled(table: PolicyResource, args: StackValidationArgs) -> list[str]:
+    """Capacity dimensions of a provisioned table (and its global indexes) nothing scales."""
+    name = table.props.get("name")
+    if not isinstance(name, str) or not name:
+        return []  # auto-named: targets cannot be told apart by resource id
+    scaled = {(rid, dim.rsplit(":", 1)[-1]) for rid, dim in _scaled(table, args)}
+    needed = [(f"table/{name}", "table")]
+    needed += [
+        (f"table/{name}/index/{first(index).get('name')}", f"index {first(index).get('name')}")
+        for index in as_list(table.props.get("globalSecondaryIndexes"))
+    ]
+    return [
+        f"{label} {direction.lower()}s"
+        for resource_id, label in needed
+        for direction in ("Read", "Write")
+        if (resource_id, f"{direction}CapacityUnits") not in scaled
+    ]
+
+
+@REGISTRY.stack_rule(
+    "dynamodb-table-enable-autoscaling",
+    "Checks that DynamoDB tables scale capacity with demand: on-demand billing, or provisioned "
+    "capacity with Application Auto Scaling for reads and writes of the table and each global "
+    "secondary index.",
+    types=_TABLE + tokens.APPAUTOSCALING_TARGET + tokens.APPAUTOSCALING_POLICY,
+    controls=("DynamoDB.1",),
+    severity=Severity.MEDIUM,
+    security=False,
+    remediation='Set billing_mode="PAY_PER_REQUEST", or add an aws.appautoscaling.Target and a '
+    "TargetTrackingScaling aws.appautoscaling.Policy per capacity dimension.",
+    notes="Targets are matched by `table/<name>` resource ids (or dependency on the table); a "
+    "table left to auto-naming cannot be matched and is not judged.",
+)
+def _autoscaling(args: StackValidationArgs, report: Report) -> None:
+    def check(table: PolicyResource) -> None:
+        if not _provisioned(table.props):
+            return
+        missing = _unscaled(table, args)
+        if missing:
+            report(
+                f"Table {table.name} has provisioned capacity nothing scales "
+                f"({', '.join(missing)}); add autoscaling targets and policies or use on-demand "
+                "billing.",
+                table.urn,
+            )
+
+    each_decidable(of_type(args, _TABLE), check)
+
+
+@REGISTRY.resource_rule(
+    "dynamodb-table-enable-point-in-time-recovery",
+    "Checks that DynamoDB tables have point-in-time recovery enabled.",
+    types=_TABLE,
+    controls=("DynamoDB.2",),
+    severity=Severity.MEDIUM,
+    remediation='Set point_in_time_recovery={"enabled": True}.',
+)
+def _pitr(args: ResourceValidationArgs, report: Report) -> None:
+    if not is_true(first(args.props.get("pointInTimeRecovery")).get("enabled")):
+        report(
+            f"Table {args.name} has no point-in-time recovery; set point_in_time_recovery "
+            "enabled to True."
+        )
+
+
+@REGISTRY.resource_rule(
+    "dynamodb-table-enable-deletion-protection",
+    "Checks that DynamoDB tables have deletion protection enabled.",
+    types=_TABLE,
+    controls=("DynamoDB.6",),
+    severity=Severity.MEDIUM,
+    remediation="Set deletion_protection_enabled=True.",
+)
+def _deletion_protection(args: ResourceValidationArgs, report: Report) -> None:
+    if not is_true(args.props.get("deletionProtectionEnabled")):
+        report(f"Table {args.name} can be deleted; set deletion_protection_enabled to True.")
+
+
+@REGISTRY.resource_rule(
+    "dynamodb-table-enforce-customer-managed-key",
+    "Checks that DynamoDB tables holding confidential or restricted data, and all their "
+    "replicas, are encrypted with a customer-managed KMS key.",
+    types=_TABLE,
+    severity=Severity.HIGH,
+    remediation='Set server_side_encryption={"enabled": True, "kms_key_arn": <key>} and a '
+    "kms_key_arn on every replica.",
+    notes="The class comes from the `data-classification` tag; an untagged table is judged as "
+    "sensitive, since nothing shows it is not.",
+    config={
+        "classifications": {"type": "array", "items": {"type": "string"}, "default": _SENSITIVE}
+    },
+)
+def _customer_key(args: ResourceValidationArgs, report: Report) -> None:
+    props = args.props
+    classes = args.get_config().get("classifications", _SENSITIVE)
+    tagged = as_mapping(props.get("tags")).get("data-classification")
+    if tagged is not None and str(tagged) not in classes:
+        return
+    sse = first(props.get("serverSideEncryption"))
+    if not is_true(sse.get("enabled")) or not sse.get("kmsKeyArn"):
+        report(
+            f"Table {args.name} holds {tagged or 'unclassified'} data without a customer-managed "
+            "key; set server_side_encryption with a kms_key_arn."
+        )
+        return
+    bare = [
+        str(first(r).get("regionName"))
+        for r in as_list(props.get("replicas"))
+        if not first(r).get("kmsKeyArn")
+    ]
+    if bare:
+        report(
+            f"Table {args.name}'s replicas in {', '.join(bare)} use an AWS key; give each a "
+            "kms_key_arn of a customer-managed key."
+        )
+
+
+def _home(args: ResourceValidationArgs) -> str | None:
+    own = args.props.get("region")
+    if isinstance(own, str) and own:
+        return own
+    configured = args.provider.props.get("region") if args.provider is not None else None
+    return configured if isinstance(configured, str) and configured else None
+
+
+@REGISTRY.resource_rule(
+    "dynamodb-table-enforce-replica-key-region",
+    "Checks that a DynamoDB table and each of its global-table replicas are encrypted with a "
+    "KMS key of their own region.",
+    types=_TABLE,
+    severity=Severity.HIGH,
+    remediation="Give each replica the ARN of a key (or aws.kms.ReplicaKey) created in the "
+    "replica's region.",
+    notes="Keys are placed by their ARN; an alias or a key id cannot be placed and is not judged.",
+)
+def _replica_key_region(args: ResourceValidationArgs, report: Report) -> None:
+    props = args.props
+    wrong: list[str] = []
+    home = _home(args)
+    table_key = arn_region(first(props.get("serverSideEncryption")).get("kmsKeyArn"))
+    if home and table_key and table_key != home:
+        wrong.append(f"the table in {home} uses a key of {table_key}")
+    for replica in as_list(props.get("replicas")):
+        entry = first(replica)
+        region, key = entry.get("regionName"), arn_region(entry.get("kmsKeyArn"))
+        if key and region and key != str(region):
+            wrong.append(f"the replica in {region} uses a key of {key}")
+    if wrong:
+        report(f"Table {args.name}: {'; '.join(wrong)}; use a key of each copy's own region.")
