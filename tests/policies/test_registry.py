@@ -60,9 +60,11 @@ REQUIRED_CONTROLS = (
     + [f"ElastiCache.{n}" for n in range(1, 8)]
     + [f"KMS.{n}" for n in range(1, 6)]
     + ["IAM.1", "IAM.2", "IAM.21"]
+    + ["DynamoDB.1", "DynamoDB.2", "DynamoDB.6"]
+    + [f"DocumentDB.{n}" for n in range(1, 6)]
 )
 NAME = re.compile(
-    r"^(s3|rds|elasticache|kms|iam|aws)(-[a-z0-9]+)+-(missing|disallow|enable|disable|configure|enforce)(-[a-z0-9]+)+$"
+    r"^(s3|rds|elasticache|kms|iam|aws|dynamodb|docdb)(-[a-z0-9]+)+-(missing|disallow|enable|disable|configure|enforce)(-[a-z0-9]+)+$"
 )
 RULES = list(REGISTRY)
 CONFIGS = sorted((PACK_DIR / "config").glob("*.json"))
@@ -78,7 +80,10 @@ def test_rule_is_documented(rule) -> None:
     assert rule.description.startswith("Checks that") and rule.description.endswith(".")
     assert rule.remediation and rule.policy.remediation_steps == rule.remediation
     assert isinstance(rule.severity, Severity) and rule.policy.severity == rule.severity
-    assert all(re.fullmatch(r"(S3|RDS|ElastiCache|KMS|IAM)\.\d+", c) for c in rule.controls)
+    assert all(
+        re.fullmatch(r"(S3|RDS|ElastiCache|KMS|IAM|DynamoDB|DocumentDB)\.\d+", c)
+        for c in rule.controls
+    )
 
 
 @pytest.mark.parametrize("control", REQUIRED_CONTROLS)
