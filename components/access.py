@@ -240,16 +240,16 @@ def request_shape(args: ApplicationAccessArgs) -> dict[str, Any]:
         )
     tables = []
     for name, table_grant in sorted(app.grants.tables.items()):
-        target = args.tables[name]
-        regions = [target.region]
-        arns, keys = [target.arn], [target.key_arn]
+        table = args.tables[name]
+        regions = [table.region]
+        arns, keys = [table.arn], [table.key_arn]
         if table_grant.replicas:
-            for region in sorted(target.replica_arns):
+            for region in sorted(table.replica_arns):
                 regions.append(region)
-                arns.append(target.replica_arns[region])
-                keys.append(target.replica_key_arns[region])
+                arns.append(table.replica_arns[region])
+                keys.append(table.replica_key_arns[region])
         indexes = (
-            list(target.index_names) if table_grant.indexes is None else list(table_grant.indexes)
+            list(table.index_names) if table_grant.indexes is None else list(table_grant.indexes)
         )
         tables.append(
             {

@@ -14,6 +14,7 @@ streams with NEW_AND_OLD_IMAGES on a table with replicas.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,7 @@ class Table(pulumi.ComponentResource):
         self.stream_arn = resource.stream_arn if resource_has_stream(table) else None
         # A replica has the table's name in its own region (global tables 2019.11.21).
         self.replica_arns = {
-            region: resource.arn.apply(lambda arn, r=region: _in_region(arn, spec.region, r))
+            region: resource.arn.apply(_in_region_of(spec.region, region))
             for region in self.replica_regions
         }
         if table.billing_mode == "provisioned":
@@ -197,8 +198,7 @@ class Table(pulumi.ComponentResource):
                     "globalSecondaryIndexes[*].readCapacity",
                     "globalSecondaryIndexes[*].writeCapacity",
                 ]
-        return aws.dynamodb.Table(
-            f"{name}-table",
+        arguments: dict[str, Any] = dict(
             name=identifier(spec, self._args.logical_name, NAME_LENGTH),
             billing_mode="PROVISIONED" if provisioned else "PAY_PER_REQUEST",
             hash_key=table.hash_key,
@@ -237,6 +237,10 @@ class Table(pulumi.ComponentResource):
             **capacity,
             **stream,
             **(ttl if table.ttl_attribute else {}),
+        )
+        return aws.dynamodb.Table(
+            f"{name}-table",
+            **arguments,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=self._protected,
@@ -270,13 +274,7 @@ class Table(pulumi.ComponentResource):
             ("table", "table", resource.name.apply(lambda n: f"table/{n}"))
         ]
         for index in sorted(table.global_secondary_indexes):
-            scopes.append(
-                (
-                    f"index-{index}",
-                    "index",
-                    resource.name.apply(lambda n, i=index: f"table/{n}/index/{i}"),
-                )
-            )
+            scopes.append((f"index-{index}", "index", resource.name.apply(_index_id(index))))
         for label, kind, resource_id in scopes:
             for direction, limits in (
                 ("Read", table.capacity.read),
@@ -313,9 +311,18 @@ def resource_has_stream(table: TableSpec) -> bool:
     return table.replicated or table.stream is not None
 
 
-def _in_region(arn: str, home: str, region: str) -> str:
-    """`arn:aws:dynamodb:<home>:...` → the same ARN in `region`."""
-    parts = arn.split(":")
-    if len(parts) > 3 and parts[3] == home:
-        parts[3] = region
-    return ":".join(parts)
+def _in_region_of(home: str, region: str) -> Callable[[str], str]:
+    """A function turning `arn:aws:dynamodb:<home>:...` into the same ARN in `region`."""
+
+    def move(arn: str) -> str:
+        parts = arn.split(":")
+        if len(parts) > 3 and parts[3] == home:
+            parts[3] = region
+        return ":".join(parts)
+
+    return move
+
+
+def _index_id(index: str) -> Callable[[str], str]:
+    """A function giving the autoscaling resource id of `index` from the table name."""
+    return lambda table_name: f"table/{table_name}/index/{index}"

@@ -248,16 +248,17 @@ def _check_tables(spec: EnvironmentSpec) -> list[Problem]:
                 )
     for app_name, app in spec.applications.items():
         for store, grant in app.grants.tables.items():
-            table = spec.tables.get(store)
-            if table is None or grant.indexes is None:
+            declared = spec.tables.get(store)
+            if declared is None or grant.indexes is None:
                 continue
             for position, index_name in enumerate(grant.indexes):
-                if index_name not in table.index_names:
+                if index_name not in declared.index_names:
                     problems.append(
                         Problem(
                             ("applications", app_name, "grants", "tables", store, "indexes"),
                             f"table '{store}' has no index '{index_name}' "
-                            f"(position {position}){did_you_mean(index_name, table.index_names)}",
+                            f"(position {position})"
+                            f"{did_you_mean(index_name, declared.index_names)}",
                         )
                     )
     return problems

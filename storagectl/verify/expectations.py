@@ -41,6 +41,22 @@ class BucketExpectation:
 
 
 @dataclass(frozen=True)
+class TableExpectation:
+    """Declared shape of one DynamoDB table."""
+
+    deletion_protection: bool = False
+    replica_regions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentClusterExpectation:
+    """Declared shape of one DocumentDB cluster."""
+
+    backup_retention_days: int = 1
+    deletion_protection: bool = False
+
+
+@dataclass(frozen=True)
 class Expectations:
     """The declared environment: tier and the stores the outputs must describe."""
 
@@ -49,6 +65,8 @@ class Expectations:
     databases: Mapping[str, DatabaseExpectation] = field(default_factory=dict)
     caches: Mapping[str, CacheExpectation] = field(default_factory=dict)
     buckets: Mapping[str, BucketExpectation] = field(default_factory=dict)
+    tables: Mapping[str, TableExpectation] = field(default_factory=dict)
+    document_clusters: Mapping[str, DocumentClusterExpectation] = field(default_factory=dict)
 
 
 def expectations_from_spec(spec: Any, source: str = "<stack spec>") -> Expectations:
@@ -71,6 +89,23 @@ def expectations_from_spec(spec: Any, source: str = "<stack spec>") -> Expectati
         },
         buckets={
             name: BucketExpectation(replication=b.replication) for name, b in spec.buckets.items()
+        },
+        tables={
+            name: TableExpectation(
+                deletion_protection=t.deletion_protection,
+                replica_regions=(
+                    *((spec.dr_region,) if t.cross_region_replica and spec.dr_region else ()),
+                    *t.replica_regions,
+                ),
+            )
+            for name, t in getattr(spec, "tables", {}).items()
+        },
+        document_clusters={
+            name: DocumentClusterExpectation(
+                backup_retention_days=d.backup_retention_days,
+                deletion_protection=d.deletion_protection,
+            )
+            for name, d in getattr(spec, "document_clusters", {}).items()
         },
     )
 
@@ -116,6 +151,8 @@ def check_consistency(outputs: StackOutputs, expected: Expectations) -> None:
         ("databases", outputs.databases, expected.databases),
         ("caches", outputs.caches, expected.caches),
         ("buckets", outputs.buckets, expected.buckets),
+        ("tables", outputs.tables, expected.tables),
+        ("documentClusters", outputs.document_clusters, expected.document_clusters),
     )
     for kind, found, declared in kinds:
         for name in declared:

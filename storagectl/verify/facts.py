@@ -9,8 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .expectations import BucketExpectation, CacheExpectation, DatabaseExpectation, Expectations
-from .outputs import BucketOutputs, CacheOutputs, DatabaseOutputs, RoleOutputs, StackOutputs
+from .expectations import (
+    BucketExpectation,
+    CacheExpectation,
+    DatabaseExpectation,
+    DocumentClusterExpectation,
+    Expectations,
+    TableExpectation,
+)
+from .outputs import (
+    BucketOutputs,
+    CacheOutputs,
+    DatabaseOutputs,
+    DocumentClusterOutputs,
+    RoleOutputs,
+    StackOutputs,
+    TableOutputs,
+)
 from .secrets import SecretStore
 
 
@@ -87,6 +102,24 @@ class RoleTarget:
 
     id: str
     role: RoleOutputs
+
+
+@dataclass(frozen=True)
+class TableTarget:
+    """One DynamoDB table with its declared shape."""
+
+    id: str
+    table: TableOutputs
+    expect: TableExpectation
+
+
+@dataclass(frozen=True)
+class DocumentClusterTarget:
+    """One DocumentDB cluster with its declared shape."""
+
+    id: str
+    cluster: DocumentClusterOutputs
+    expect: DocumentClusterExpectation
 
 
 @dataclass(frozen=True)
@@ -180,6 +213,24 @@ class Facts:
     def roles(self) -> list[RoleTarget]:
         """Every application role."""
         return [RoleTarget(name, role) for name, role in sorted(self.outputs.roles.items())]
+
+    def tables(self) -> list[TableTarget]:
+        """Every DynamoDB table with its expectation."""
+        return [
+            TableTarget(name, table, self.expectations.tables.get(name, TableExpectation()))
+            for name, table in sorted(self.outputs.tables.items())
+        ]
+
+    def document_clusters(self) -> list[DocumentClusterTarget]:
+        """Every DocumentDB cluster with its expectation."""
+        return [
+            DocumentClusterTarget(
+                name,
+                cluster,
+                self.expectations.document_clusters.get(name, DocumentClusterExpectation()),
+            )
+            for name, cluster in sorted(self.outputs.document_clusters.items())
+        ]
 
     def first_password_user(self, cache: CacheOutputs) -> str | None:
         """The secret ARN of some application user of `cache`, for checks needing a login."""

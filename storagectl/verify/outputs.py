@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -85,6 +85,32 @@ class CacheOutputs:
 
 
 @dataclass(frozen=True)
+class TableOutputs:
+    """tables.<logical>.*: a DynamoDB table and its global-table replicas."""
+
+    name: str
+    table_name: str
+    arn: str
+    region: str
+    kms_key_arn: str
+    replica_regions: tuple[str, ...]
+    replica_kms_key_arns: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class DocumentClusterOutputs:
+    """documentClusters.<logical>.*: a DocumentDB cluster."""
+
+    name: str
+    endpoint: str
+    reader_endpoint: str | None
+    port: int
+    identifier: str
+    master_secret_arn: str | None
+    kms_key_arn: str
+
+
+@dataclass(frozen=True)
 class RoleOutputs:
     """roles.<application>.*: the IAM role an application assumes."""
 
@@ -104,6 +130,8 @@ class StackOutputs:
     databases: Mapping[str, DatabaseOutputs]
     caches: Mapping[str, CacheOutputs]
     roles: Mapping[str, RoleOutputs]
+    tables: Mapping[str, TableOutputs] = field(default_factory=dict)
+    document_clusters: Mapping[str, DocumentClusterOutputs] = field(default_factory=dict)
 
 
 class _Reader:
@@ -195,6 +223,8 @@ def load_outputs(file: Path) -> StackOutputs:
         databases=_each(reader, document, out.DATABASES, _database),
         caches=_each(reader, document, out.CACHES, _cache),
         roles=_each(reader, document, out.ROLES, _role),
+        tables=_each(reader, document, out.TABLES, _table),
+        document_clusters=_each(reader, document, out.DOCUMENT_CLUSTERS, _document_cluster),
     )
 
 
@@ -266,4 +296,30 @@ def _role(r: _Reader, name: str, d: Mapping[str, Any], path: str) -> RoleOutputs
         name=name,
         role_name=r.string(d, out.ROLE_NAME, path),
         arn=r.string(d, out.ROLE_ARN, path),
+    )
+
+
+def _table(r: _Reader, name: str, d: Mapping[str, Any], path: str) -> TableOutputs:
+    return TableOutputs(
+        name=name,
+        table_name=r.string(d, out.TABLE_NAME, path),
+        arn=r.string(d, out.TABLE_ARN, path),
+        region=r.string(d, out.TABLE_REGION, path),
+        kms_key_arn=r.string(d, out.TABLE_KMS_KEY_ARN, path),
+        replica_regions=r.strings(d, out.TABLE_REPLICA_REGIONS, path),
+        replica_kms_key_arns=r.string_map(d, out.TABLE_REPLICA_KMS_KEY_ARNS, path),
+    )
+
+
+def _document_cluster(
+    r: _Reader, name: str, d: Mapping[str, Any], path: str
+) -> DocumentClusterOutputs:
+    return DocumentClusterOutputs(
+        name=name,
+        endpoint=r.string(d, out.DOCUMENT_ENDPOINT, path),
+        reader_endpoint=r.optional(d, out.DOCUMENT_READER_ENDPOINT, path),
+        port=r.port(d, out.DOCUMENT_PORT, path),
+        identifier=r.string(d, out.DOCUMENT_IDENTIFIER, path),
+        master_secret_arn=r.optional(d, out.DOCUMENT_MASTER_SECRET_ARN, path),
+        kms_key_arn=r.string(d, out.DOCUMENT_KMS_KEY_ARN, path),
     )

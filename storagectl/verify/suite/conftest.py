@@ -31,6 +31,8 @@ _SOURCES: dict[str, Callable[[Facts], list[Any]]] = {
     "replicated_bucket": Facts.replicated_buckets,
     "key": Facts.keys,
     "role": Facts.roles,
+    "table": Facts.tables,
+    "document_cluster": Facts.document_clusters,
 }
 
 
