@@ -94,6 +94,14 @@ TAGGABLE = (
         "aws:elasticache/parameterGroup:ParameterGroup",
     )
     + KMS_KEYS
+    + DYNAMODB_TABLE
+    + APPAUTOSCALING_TARGET
+    + DOCDB_CLUSTER
+    + (
+        "aws:docdb/clusterInstance:ClusterInstance",
+        "aws:docdb/clusterParameterGroup:ClusterParameterGroup",
+        "aws:docdb/subnetGroup:SubnetGroup",
+    )
     + IAM_ROLE
     + IAM_POLICY
     + (

@@ -98,6 +98,38 @@ REPLACE_FORCING: dict[str, frozenset[str]] = {
         }
     ),
     "aws:secretsmanager/secret:Secret": frozenset({"name", "namePrefix"}),
+    # internal/service/dynamodb/table.go (global indexes, replicas, SSE change in place).
+    "aws:dynamodb/table:Table": frozenset(
+        {
+            "name",
+            "hashKey",
+            "rangeKey",
+            "localSecondaryIndexes",
+            "restoreSourceName",
+            "restoreSourceTableArn",
+            "restoreToLatestTime",
+            "restoreDateTime",
+            "importTable",
+        }
+    ),
+    # internal/service/docdb/cluster.go and cluster_instance.go.
+    "aws:docdb/cluster:Cluster": frozenset(
+        {
+            "clusterIdentifier",
+            "clusterIdentifierPrefix",
+            "availabilityZones",
+            "dbSubnetGroupName",
+            "engine",
+            "storageEncrypted",
+            "kmsKeyId",
+            "masterUsername",
+            "port",
+            "snapshotIdentifier",
+        }
+    ),
+    "aws:docdb/clusterInstance:ClusterInstance": frozenset(
+        {"identifier", "identifierPrefix", "clusterIdentifier", "engine", "availabilityZone"}
+    ),
 }
 """Per type: the inputs whose change forces a replacement, whatever the values."""
 
