@@ -108,3 +108,20 @@ def _audit_logs(args: ResourceValidationArgs, report: Report) -> None:
 def _deletion_protection(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("deletionProtection")):
         report(f"DocumentDB cluster {args.name} can be deleted; set deletion_protection to True.")
+
+
+@REGISTRY.resource_rule(
+    "docdb-cluster-parameter-group-enforce-tls",
+    "Checks that Amazon DocumentDB cluster parameter groups do not turn TLS off.",
+    types=tokens.DOCDB_CLUSTER_PARAMETER_GROUP,
+    severity=Severity.HIGH,
+    remediation='Remove the `tls` parameter or set it to "enabled".',
+    notes="A group that does not set `tls` keeps the family default, enabled.",
+)
+def _tls(args: ResourceValidationArgs, report: Report) -> None:
+    for parameter in as_list(args.props.get("parameters")):
+        if str(parameter.get("name")) == "tls" and str(parameter.get("value")) != "enabled":
+            report(
+                f"Parameter group {args.name} sets tls={parameter.get('value')}, letting clients "
+                'connect without TLS; set tls to "enabled".'
+            )

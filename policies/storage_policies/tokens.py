@@ -38,6 +38,7 @@ APPAUTOSCALING_TARGET = ("aws:appautoscaling/target:Target",)
 APPAUTOSCALING_POLICY = ("aws:appautoscaling/policy:Policy",)
 
 DOCDB_CLUSTER = ("aws:docdb/cluster:Cluster",)
+DOCDB_CLUSTER_PARAMETER_GROUP = ("aws:docdb/clusterParameterGroup:ClusterParameterGroup",)
 #: DocumentDB shares the RDS snapshot API; `aws.rds.ClusterSnapshot` can share (publish) one.
 RDS_CLUSTER_SNAPSHOT = ("aws:rds/clusterSnapshot:ClusterSnapshot",)
 
@@ -99,9 +100,10 @@ TAGGABLE = (
     + DOCDB_CLUSTER
     + (
         "aws:docdb/clusterInstance:ClusterInstance",
-        "aws:docdb/clusterParameterGroup:ClusterParameterGroup",
         "aws:docdb/subnetGroup:SubnetGroup",
     )
+    + DOCDB_CLUSTER_PARAMETER_GROUP
+    + ()
     + IAM_ROLE
     + IAM_POLICY
     + (

@@ -20,7 +20,28 @@ GOOD = {
     "deletionProtection": True,
 }
 
+PARAMS = "aws:docdb/clusterParameterGroup:ClusterParameterGroup"
+GOOD_PARAMS = {
+    "family": "docdb5.0",
+    "parameters": [
+        {"name": "audit_logs", "value": "enabled"},
+        {"name": "tls", "value": "enabled"},
+    ],
+}
+
 CASES = [
+    RuleCases(
+        "docdb-cluster-parameter-group-enforce-tls",
+        PARAMS,
+        GOOD_PARAMS,
+        {
+            "disabled": {"parameters": [{"name": "tls", "value": "disabled"}]},
+            "any-other-value": {"parameters": [{"name": "tls", "value": "off"}]},
+        },
+        "parameters",
+        False,
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+    ),
     RuleCases(
         "docdb-cluster-enable-storage-encryption",
         CLUSTER,

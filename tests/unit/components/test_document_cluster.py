@@ -203,3 +203,24 @@ def test_stack_parameters_come_after_the_secure_ones() -> None:
         "disabled",
         "enabled",
     )
+
+
+def test_config_map_hands_over_the_table_and_the_cluster_without_secrets() -> None:
+    prod = build("prod")
+    (config,) = [r for r in prod.of_type("kubernetes:core/v1:ConfigMap") if "reporting" in r.name]
+    data = config.inputs["data"]
+    nosql = {k: v for k, v in data.items() if k.startswith(("TABLE_", "DOCUMENTS_"))}
+    cluster = prod.environment_outputs["documentClusters"]["profiles"]
+    table = prod.environment_outputs["tables"]["carts"]
+    assert nosql == {
+        "TABLE_CARTS_NAME": table["name"],
+        "TABLE_CARTS_ARN": table["arn"],
+        "TABLE_CARTS_REGION": "eu-west-1",
+        "TABLE_CARTS_ACCESS": "read",
+        "DOCUMENTS_PROFILES_HOST": cluster["endpoint"],
+        "DOCUMENTS_PROFILES_READER_HOST": cluster["readerEndpoint"],
+        "DOCUMENTS_PROFILES_PORT": "27018",
+        "DOCUMENTS_PROFILES_TLS": "true",
+        "DOCUMENTS_PROFILES_USER": "reporting_ro",
+        "DOCUMENTS_PROFILES_PASSWORD_SECRET_ARN": cluster["userSecretArns"]["reporting"],
+    }
