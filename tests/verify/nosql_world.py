@@ -47,7 +47,23 @@ def build_nosql_shape(endpoint: str, prefix: str, compliant: bool) -> NoSqlShape
     )
     _table(endpoint, shape, compliant)
     _cluster(endpoint, shape, compliant)
+    _role(endpoint, shape)
     return shape
+
+
+def _role(endpoint: str, shape: NoSqlShape) -> None:
+    """The granted application's role, with a policy (the roles check reads it)."""
+    iam = _client("iam", endpoint)
+    name = shape.role_arn.rsplit("/", 1)[-1]
+    trust = {"Version": "2012-10-17", "Statement": []}
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": shape.table_arn}
+        ],
+    }
+    iam.put_role_policy(RoleName=name, PolicyName="grants", PolicyDocument=json.dumps(grant))
 
 
 def _table(endpoint: str, shape: NoSqlShape, compliant: bool) -> None:

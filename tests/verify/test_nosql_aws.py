@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import io
+import json
+from pathlib import Path
+
 import pytest
 from botocore.stub import Stubber
 
+from components import outputs as out
 from storagectl.verify.aws import docdb, dynamodb
 from storagectl.verify.aws.session import client
+from storagectl.verify.errors import VerifyInputError
+from storagectl.verify.expectations import (
+    DocumentClusterExpectation,
+    Expectations,
+    TableExpectation,
+    check_consistency,
+    expectations_from_spec,
+)
+from storagectl.verify.outputs import load_outputs
+from storagectl.verify.runner import run_verify
 from tests.verify.aws_world import DR_REGION, REGION
 from tests.verify.nosql_world import NoSqlShape, build_nosql_shape
 
@@ -139,3 +154,124 @@ def test_replica_check_reads_the_tables_replica_list(replicas, ok, detail) -> No
         stub.add_response("describe_table", _described(replicas), {"TableName": "carts"})
         verdict = dynamodb.replicas_in_regions(ddb, "carts", [DR_REGION])
     assert (verdict.ok, verdict.detail) == (ok, detail)
+
+
+# End to end: `storagectl verify` over outputs holding only a table and a cluster ----------
+
+ENV = "nosqltest"
+EXPECT = Expectations(
+    tier="prod",
+    tables={"carts": TableExpectation(deletion_protection=True)},
+    document_clusters={"profiles": DocumentClusterExpectation(backup_retention_days=35)},
+)
+
+
+def _outputs(tmp_path: Path, shape: NoSqlShape) -> Path:
+    document = {
+        out.ENVIRONMENT: {
+            out.ENV_NAME: ENV,
+            out.ENV_TIER: "prod",
+            out.ENV_REGION: REGION,
+            out.ENV_DR_REGION: DR_REGION,
+            out.ENV_ACCOUNT_ID: "123456789012",
+        },
+        out.ROLES: {
+            "reporting": {
+                out.ROLE_ARN: shape.role_arn,
+                out.ROLE_NAME: shape.role_arn.rsplit("/", 1)[-1],
+            }
+        },
+        out.TABLES: {
+            "carts": {
+                out.TABLE_NAME: shape.table,
+                out.TABLE_ARN: shape.table_arn,
+                out.TABLE_REGION: REGION,
+                out.TABLE_KMS_KEY_ARN: shape.key_arn,
+                out.TABLE_INDEXES: [],
+                out.TABLE_REPLICA_REGIONS: [],
+                out.TABLE_REPLICA_KMS_KEY_ARNS: {},
+            }
+        },
+        out.DOCUMENT_CLUSTERS: {
+            "profiles": {
+                out.DOCUMENT_ENDPOINT: f"{shape.cluster}.cluster-x.{REGION}.docdb.amazonaws.com",
+                out.DOCUMENT_PORT: 27018,
+                out.DOCUMENT_IDENTIFIER: shape.cluster,
+                out.DOCUMENT_KMS_KEY_ARN: shape.key_arn,
+            }
+        },
+    }
+    path = tmp_path / f"{shape.table}.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def _verify(path: Path, endpoint: str) -> tuple[int, dict[str, str]]:
+    report = io.StringIO()
+    status = run_verify(
+        ENV,
+        path,
+        expectations=EXPECT,
+        aws_endpoint=endpoint,
+        output_format="json",
+        timeout=5,
+        out=report,
+        err=io.StringIO(),
+    )
+    lines = json.loads(report.getvalue())["checks"]
+    return status, {f"{c['check']}[{c['target']}]": c["status"] for c in lines}
+
+
+NOSQL_CHECKS = {
+    "table_encrypted_with_key[carts]",
+    "table_point_in_time_recovery[carts]",
+    "table_deletion_protection_as_required[carts]",
+    "table_resource_policy_admits_only_the_stacks_roles[carts]",
+    "document_cluster_encrypted_with_key[profiles]",
+    "document_cluster_requires_tls[profiles]",
+    "document_cluster_backup_retention[profiles]",
+}
+
+
+def test_verify_passes_a_compliant_table_and_cluster(tmp_path, moto_endpoint, good) -> None:
+    status, lines = _verify(_outputs(tmp_path, good), moto_endpoint)
+    assert status == 0 and {k for k, v in lines.items() if v == "pass"} >= NOSQL_CHECKS, lines
+
+
+def test_verify_fails_every_check_of_an_open_table_and_cluster(
+    tmp_path, moto_endpoint, bad
+) -> None:
+    status, lines = _verify(_outputs(tmp_path, bad), moto_endpoint)
+    assert status == 1 and {k for k, v in lines.items() if v == "fail"} >= NOSQL_CHECKS, lines
+
+
+def test_outputs_missing_a_table_key_name_the_key_path(tmp_path, good) -> None:
+    path = _outputs(tmp_path, good)
+    document = json.loads(path.read_text())
+    del document[out.TABLES]["carts"][out.TABLE_KMS_KEY_ARN]
+    path.write_text(json.dumps(document))
+    with pytest.raises(VerifyInputError) as raised:
+        load_outputs(path)
+    assert "tables.carts.kmsKeyArn" in str(raised.value)
+
+
+def test_outputs_without_a_declared_cluster_are_refused(tmp_path, good) -> None:
+    path = _outputs(tmp_path, good)
+    document = json.loads(path.read_text())
+    del document[out.DOCUMENT_CLUSTERS]
+    path.write_text(json.dumps(document))
+    with pytest.raises(VerifyInputError, match=r"documentClusters\.profiles"):
+        check_consistency(load_outputs(path), EXPECT)
+
+
+def test_expectations_follow_the_prod_stack_file() -> None:
+    from stackspec import load_stack_file
+
+    spec = load_stack_file(Path(__file__).parents[2] / "stacks" / "Pulumi.prod.yaml")
+    expected = expectations_from_spec(spec)
+    assert expected.tables["carts"] == TableExpectation(
+        deletion_protection=True, replica_regions=("eu-central-1",)
+    )
+    assert expected.document_clusters["profiles"] == DocumentClusterExpectation(
+        backup_retention_days=35, deletion_protection=True
+    )
