@@ -65,6 +65,7 @@ def validate(
             print(
                 f"{path}: valid ({spec.tier}, {len(spec.buckets)} buckets, "
                 f"{len(spec.databases)} databases, {len(spec.caches)} caches, "
+                f"{len(spec.tables)} tables, {len(spec.document_clusters)} document clusters, "
                 f"{len(spec.applications)} applications)"
             )
         except SpecError as exc:

@@ -46,21 +46,31 @@ class ProvisionedCapacity(SpecModel):
     )
 
 
-class GlobalIndexSpec(SpecModel):
+class _Projected(SpecModel):
+    """What an index holds: all attributes, keys only, or keys and `nonKeyAttributes`."""
+
+    projection: Projection = "ALL"
+    non_key_attributes: tuple[AttributeName, ...] = ()
+
+    @model_validator(mode="after")
+    def _include_lists_attributes(self) -> Self:
+        # DynamoDB takes NonKeyAttributes with INCLUDE only, and INCLUDE needs some.
+        if (self.projection == "INCLUDE") != bool(self.non_key_attributes):
+            raise ValueError("nonKeyAttributes is required with projection: INCLUDE, and only then")
+        return self
+
+
+class GlobalIndexSpec(_Projected):
     """A global secondary index: its own partition (and sort) key."""
 
     hash_key: AttributeName
     range_key: AttributeName | None = None
-    projection: Projection = "ALL"
-    non_key_attributes: tuple[AttributeName, ...] = ()
 
 
-class LocalIndexSpec(SpecModel):
+class LocalIndexSpec(_Projected):
     """A local secondary index: the table's partition key with another sort key."""
 
     range_key: AttributeName
-    projection: Projection = "ALL"
-    non_key_attributes: tuple[AttributeName, ...] = ()
 
 
 class TableSpec(TableDefaults):
@@ -106,6 +116,13 @@ class TableSpec(TableDefaults):
             problems.append("replicas need stream: NEW_AND_OLD_IMAGES (or leave stream unset)")
         if len(set(self.replica_regions)) != len(self.replica_regions):
             problems.append("replicaRegions lists a region twice")
+        if shared := sorted(set(self.global_secondary_indexes) & set(self.local_secondary_indexes)):
+            problems.append(f"index names must be unique across global and local: {shared}")
+        # DynamoDB's quotas: 20 global (default, adjustable) and 5 local indexes per table.
+        if len(self.global_secondary_indexes) > 20:
+            problems.append("at most 20 globalSecondaryIndexes (DynamoDB's default quota)")
+        if len(self.local_secondary_indexes) > 5:
+            problems.append("at most 5 localSecondaryIndexes")
         if problems:
             raise ValueError("; ".join(problems))
         return self

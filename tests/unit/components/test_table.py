@@ -228,6 +228,18 @@ def test_further_region_key_rotates_and_reaches_its_region_by_parenting(further)
         ({"billingMode": "provisioned"}, "needs capacity"),
         ({"stream": "KEYS_ONLY"}, "NEW_AND_OLD_IMAGES"),
         ({"replicaRegions": ["eu-central-1"]}, "own or DR region"),
+        (
+            {
+                "globalSecondaryIndexes": {
+                    "by-customer": {
+                        "hashKey": "customerId",
+                        "rangeKey": "updatedAt",
+                        "projection": "INCLUDE",
+                    }
+                }
+            },
+            "nonKeyAttributes is required with projection: INCLUDE",
+        ),
         ({"capacity": {"read": {"min": 9, "max": 2}, "write": {"min": 1, "max": 2}}}, "max (2)"),
     ],
 )
