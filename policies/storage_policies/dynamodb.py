@@ -185,7 +185,7 @@ def _home(args: ResourceValidationArgs) -> str | None:
     "dynamodb-table-enforce-replica-key-region",
     "Checks that a DynamoDB table and each of its global-table replicas are encrypted with a "
     "KMS key of their own region.",
-    types=_TABLE,
+    types=_TABLE + tokens.DYNAMODB_TABLE_REPLICA,
     severity=Severity.HIGH,
     remediation="Give each replica the ARN of a key (or aws.kms.ReplicaKey) created in the "
     "replica's region.",
@@ -195,6 +195,11 @@ def _replica_key_region(args: ResourceValidationArgs, report: Report) -> None:
     props = args.props
     wrong: list[str] = []
     home = _home(args)
+    if args.resource_type in tokens.DYNAMODB_TABLE_REPLICA:
+        key = arn_region(props.get("kmsKeyArn"))
+        if home and key and key != home:
+            report(f"Table replica {args.name} in {home} uses a key of {key}; use a key of {home}.")
+        return
     table_key = arn_region(first(props.get("serverSideEncryption")).get("kmsKeyArn"))
     if home and table_key and table_key != home:
         wrong.append(f"the table in {home} uses a key of {table_key}")

@@ -34,6 +34,8 @@ ELASTICACHE_USER = ("aws:elasticache/user:User",)
 ELASTICACHE_SERVERLESS = ("aws:elasticache/serverlessCache:ServerlessCache",)
 
 DYNAMODB_TABLE = ("aws:dynamodb/table:Table",)
+#: A replica declared on its own, with a provider of the replica's region.
+DYNAMODB_TABLE_REPLICA = ("aws:dynamodb/tableReplica:TableReplica",)
 APPAUTOSCALING_TARGET = ("aws:appautoscaling/target:Target",)
 APPAUTOSCALING_POLICY = ("aws:appautoscaling/policy:Policy",)
 

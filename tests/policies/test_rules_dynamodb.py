@@ -81,6 +81,15 @@ CASES = [
         "replicas",
         False,
     ),
+    RuleCases(
+        # A replica declared on its own: its region is its provider's (eu-west-1 here).
+        "dynamodb-table-enforce-replica-key-region",
+        "aws:dynamodb/tableReplica:TableReplica",
+        {"globalTableArn": "arn:aws:dynamodb:eu-central-1:123456789012:table/t", "kmsKeyArn": KEY},
+        {"key-of-another-region": {"kmsKeyArn": DR_KEY}},
+        "kmsKeyArn",
+        False,
+    ),
 ]
 
 
