@@ -235,8 +235,18 @@ def _singular(kind: str) -> str:
 
 
 def _check_tables(spec: EnvironmentSpec) -> list[Problem]:
-    """Replica regions of tables, and the indexes table grants name."""
+    """Replica regions of tables, the indexes table grants name, DocumentDB identifiers."""
     problems: list[Problem] = []
+    for name in spec.document_clusters:
+        # DocumentDB shares RDS's identifier namespace: both would be `<prefix>-<name>`.
+        if name in spec.databases:
+            problems.append(
+                Problem(
+                    ("documentClusters", name),
+                    f"shares its name with backend-storage:databases.{name}; DocumentDB and RDS "
+                    "identifiers share one namespace: rename one of them",
+                )
+            )
     for name, table in spec.tables.items():
         for index, region in enumerate(table.replica_regions):
             if region in (spec.region, spec.dr_region):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
+import yaml
 
 from components.document_cluster import cluster_parameters, parameter_family
 from components.spec import DocumentClusterSpec
+from stackspec import SpecError, build_spec
+from tests.plans import REPO
 from tests.unit.components.mocks_db import Resource, Run, build, masked, urn_message
 
 CLUSTER = "aws:docdb/cluster:Cluster"
@@ -19,6 +23,7 @@ RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SECRET = "aws:secretsmanager/secret:Secret"
 COMPONENT = "backend-storage:docdb:DocumentCluster"
 STACKS = ("dev", "staging", "prod")
+PROD_CONFIG = yaml.safe_load((REPO / "stacks" / "Pulumi.prod.yaml").read_text())["config"]
 
 
 @pytest.fixture(scope="module", params=STACKS)
@@ -224,3 +229,13 @@ def test_config_map_hands_over_the_table_and_the_cluster_without_secrets() -> No
         "DOCUMENTS_PROFILES_USER": "reporting_ro",
         "DOCUMENTS_PROFILES_PASSWORD_SECRET_ARN": cluster["userSecretArns"]["reporting"],
     }
+
+
+def test_document_cluster_named_like_a_database_is_refused() -> None:
+    config = copy.deepcopy(PROD_CONFIG)
+    config["backend-storage:documentClusters"]["catalog"] = config[
+        "backend-storage:documentClusters"
+    ]["profiles"]
+    with pytest.raises(SpecError) as raised:
+        build_spec(config, "backend-storage", "prod", None)
+    assert "backend-storage:documentClusters.catalog: shares its name" in str(raised.value)
