@@ -107,6 +107,7 @@ class Table(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "data_class": self.data_class,
+                "region": self.region,
                 "table_name": self.table_name,
                 "arn": self.arn,
                 "index_names": self.index_names,
