@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
 
 from . import tokens
 from .graph import dependents, each_decidable, of_type
@@ -26,9 +27,22 @@ def _provisioned(props: Mapping[str, Any]) -> bool:
     return str(props.get("billingMode") or "PROVISIONED") != "PAY_PER_REQUEST"
 
 
-def _scaled(table: PolicyResource, args: StackValidationArgs) -> set[tuple[str, str]]:
-    """(resource id, scalable dimension) of the table's targets that carry a scaling policy."""
-    name = table.props.get("name")
+def _known(props: Mapping[str, Any], key: str) -> Any:
+    """`props[key]`, or None while it is unknown (preview)."""
+    try:
+        return props.get(key)
+    except UnknownValueError:
+        return None
+
+
+def _scaled(table: PolicyResource, args: StackValidationArgs) -> list[tuple[str | None, str]]:
+    """(resource id or None if unknown, scalable dimension) of the table's scaled targets.
+
+    A target belongs to the table when its `resourceId` depends on the table (known even in
+    preview) or names it (`table/<name>...`); it is scaled when a policy depends on it or
+    names the same resource id and dimension.
+    """
+    name = _known(table.props, "name")
     prefix = f"table/{name}" if isinstance(name, str) and name else None
     candidates = [
         t
@@ -36,43 +50,61 @@ def _scaled(table: PolicyResource, args: StackValidationArgs) -> set[tuple[str, 
         if str(t.props.get("serviceNamespace") or "") == "dynamodb"
     ]
     linked_urns = {t.urn for t in dependents(table, candidates, "resourceId")}
-    targets = [
-        t
-        for t in candidates
-        if t.urn in linked_urns
-        or (prefix is not None and str(t.props.get("resourceId") or "").startswith(prefix))
-    ]
     policies = of_type(args, tokens.APPAUTOSCALING_POLICY)
-    scaled: set[tuple[str, str]] = set()
-    for target in targets:
-        key = (str(target.props.get("resourceId")), str(target.props.get("scalableDimension")))
-        linked = dependents(target, policies, "resourceId") + [
+    scaled: list[tuple[str | None, str]] = []
+    for target in candidates:
+        resource_id = _known(target.props, "resourceId")
+        rid = str(resource_id) if isinstance(resource_id, str) else None
+        if target.urn not in linked_urns and not (prefix and rid and rid.startswith(prefix)):
+            continue
+        dimension = str(target.props.get("scalableDimension"))
+        named = [
             p
             for p in policies
-            if (str(p.props.get("resourceId")), str(p.props.get("scalableDimension"))) == key
+            if rid is not None
+            and (_known(p.props, "resourceId"), _known(p.props, "scalableDimension"))
+            == (rid, dimension)
         ]
-        if linked:
-            scaled.add(key)
+        if dependents(target, policies, "resourceId") or named:
+            scaled.append((rid, dimension))
     return scaled
 
 
 def _unscaled(table: PolicyResource, args: StackValidationArgs) -> list[str]:
-    """Capacity dimensions of a provisioned table (and its global indexes) nothing scales."""
-    name = table.props.get("name")
-    if not isinstance(name, str) or not name:
-        return []  # auto-named: targets cannot be told apart by resource id
-    scaled = {(rid, dim.rsplit(":", 1)[-1]) for rid, dim in _scaled(table, args)}
-    needed = [(f"table/{name}", "table")]
-    needed += [
-        (f"table/{name}/index/{first(index).get('name')}", f"index {first(index).get('name')}")
-        for index in as_list(table.props.get("globalSecondaryIndexes"))
+    """Capacity dimensions of a provisioned table (and its global indexes) nothing scales.
+
+    Index targets whose resource id is still unknown count for any index of the table.
+    """
+    scaled = _scaled(table, args)
+    indexes = [
+        str(first(i).get("name")) for i in as_list(table.props.get("globalSecondaryIndexes"))
     ]
-    return [
-        f"{label} {direction.lower()}s"
-        for resource_id, label in needed
+    missing = [
+        f"table {direction.lower()}s"
         for direction in ("Read", "Write")
-        if (resource_id, f"{direction}CapacityUnits") not in scaled
+        if not any(dim == f"dynamodb:table:{direction}CapacityUnits" for _, dim in scaled)
     ]
+    # Index targets whose resource id is unknown (preview) stand for any one index.
+    anonymous = {
+        direction: sum(
+            1
+            for rid, dim in scaled
+            if rid is None and dim == f"dynamodb:index:{direction}CapacityUnits"
+        )
+        for direction in ("Read", "Write")
+    }
+    for index in indexes:
+        for direction in ("Read", "Write"):
+            dimension = f"dynamodb:index:{direction}CapacityUnits"
+            if any(
+                rid and rid.endswith(f"/index/{index}") and dim == dimension for rid, dim in scaled
+            ):
+                continue
+            if anonymous[direction]:
+                anonymous[direction] -= 1
+                continue
+            missing.append(f"index {index} {direction.lower()}s")
+    return missing
 
 
 @REGISTRY.stack_rule(
@@ -86,8 +118,8 @@ def _unscaled(table: PolicyResource, args: StackValidationArgs) -> list[str]:
     security=False,
     remediation='Set billing_mode="PAY_PER_REQUEST", or add an aws.appautoscaling.Target and a '
     "TargetTrackingScaling aws.appautoscaling.Policy per capacity dimension.",
-    notes="Targets are matched by `table/<name>` resource ids (or dependency on the table); a "
-    "table left to auto-naming cannot be matched and is not judged.",
+    notes="Targets and policies are matched by dependency (known in preview) or by "
+    "`table/<name>` resource ids.",
 )
 def _autoscaling(args: StackValidationArgs, report: Report) -> None:
     def check(table: PolicyResource) -> None:

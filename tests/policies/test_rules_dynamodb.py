@@ -4,10 +4,12 @@ as a stack rule over tables, scalable targets and scaling policies."""
 from __future__ import annotations
 
 import pytest
+from pulumi_policy.proxy import unknown_checking_proxy
 
 from tests.policies.harness import (
     DR_REGION,
     REGION,
+    UNKNOWN,
     RuleCases,
     Stack,
     check_case,
@@ -182,3 +184,24 @@ def test_other_resource_types_alone_are_not_judged() -> None:
     stack = Stack()
     stack.add(TARGET, "lonely", {"serviceNamespace": "dynamodb", "resourceId": "table/x"})
     assert run_stack(AUTOSCALING, stack) == []
+
+
+def test_auto_named_table_is_judged_through_dependencies() -> None:
+    unnamed = {k: v for k, v in PROVISIONED.items() if k != "name"}
+    assert run_stack(AUTOSCALING, scaled_stack(unnamed)) == []
+    (only,) = run_stack(AUTOSCALING, scaled_stack(unnamed, ("table", "Write")))
+    assert "table writes" in only[1]
+
+
+def preview(stack: Stack) -> Stack:
+    """`stack` as in preview: every resource id is still unknown."""
+    for resource in stack.resources:
+        if "resourceId" in resource.props:
+            resource.props = unknown_checking_proxy({**dict(resource.props), "resourceId": UNKNOWN})
+    return stack
+
+
+def test_unknown_resource_ids_in_preview_still_decide() -> None:
+    assert run_stack(AUTOSCALING, preview(scaled_stack(PROVISIONED))) == []
+    (only,) = run_stack(AUTOSCALING, preview(scaled_stack(PROVISIONED, ("index", "Read"))))
+    assert "index by-customer reads" in only[1]
