@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
@@ -21,9 +22,21 @@ class EngineMocks(Mocks):
         self.account = account
         self.preview = preview
         self.provider_regions: dict[str, str] = {}
+        # The monitor calls `new_resource` on the registering thread (the SDK runs each
+        # RegisterResource in an executor thread), so the URN it is about to answer with
+        # travels here per thread. `MockResourceArgs` carries no parent.
+        self._registering = threading.local()
+
+    def registering(self, urn: str | None) -> None:
+        """The engine URN of the registration this thread is answering (None: done)."""
+        self._registering.urn = urn
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        urn = f"urn:pulumi:{self.stack}::{self.project}::{args.typ}::{args.name}"
+        # Computed values are seeded by the engine URN: two resources of one type and name
+        # below different parents (a database's and a cache's `catalog-sg`) are distinct.
+        urn = getattr(self._registering, "urn", None) or (
+            f"urn:pulumi:{self.stack}::{self.project}::{args.typ}::{args.name}"
+        )
         inputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
             region = unwrap(inputs.get("region"))
