@@ -92,7 +92,7 @@ def default_provider_name(version: str) -> str:
         return "default"
     core, _, build = version.partition("+")
     core, _, pre = core.partition("-")
-    numbers = (core.split(".") + ["0", "0", "0"])[:3]
+    numbers = [*core.split("."), "0", "0", "0"][:3]
     name = "default_" + "_".join(str(int(n)) for n in numbers)
     for part in [p for p in pre.split(".") if p] + [b for b in build.split(".") if b]:
         name += "_" + part
@@ -157,3 +157,27 @@ def inherited_child_alias(
     if child_name.startswith(parent_name):
         alias_name = urn_name(parent_alias) + child_name[len(parent_name) :]
     return new_urn(stack, project, qualified_type(parent_alias), child_type, alias_name)
+
+
+def generate_aliases(
+    name: str, type_: str, parent: str, aliases: list[str], parent_alias: str | None
+) -> list[str]:
+    """Every old URN the engine tries for a resource, after its own URN, in its order.
+
+    ``step_generator.go`` ``generateAliases``: the resource's own aliases (already
+    resolved to URNs, `alias_urn`), then — when its parent was found in the old state under
+    `parent_alias` — the alias it inherits from the parent, and that inheritance applied to
+    each of its own aliases. No repeats.
+    """
+    found = list(aliases)
+    if parent and parent_alias:
+        stack, project = _parts(parent)[:2]
+        parent_name = urn_name(parent)
+        found.append(inherited_child_alias(stack, project, type_, name, parent_name, parent_alias))
+        for alias in aliases:
+            found.append(
+                inherited_child_alias(
+                    stack, project, urn_type(alias), urn_name(alias), parent_name, parent_alias
+                )
+            )
+    return list(dict.fromkeys(found))

@@ -270,8 +270,8 @@ def data_loss_risks(
     base, head = list(base), list(head)
     old, new = _custom(base), _custom(head)
     moves = find_moves(base, head)
-    gone = old.keys() - new.keys() - set(moves.values())
-    removed = [old[u] for u in sorted(gone) if old[u]["type"] in STATEFUL_TYPES]
+    dropped = old.keys() - new.keys() - set(moves.values())
+    removed = [old[u] for u in sorted(dropped) if old[u]["type"] in STATEFUL_TYPES]
     fresh = new.keys() - old.keys() - moves.keys()
     added = [new[u] for u in sorted(fresh) if new[u]["type"] in STATEFUL_TYPES]
     renames = _pair_renames(removed, added)
