@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from storagectl.deploy.targets import LimitError, resolve_limits
 from storagectl.engine import run_program
 from storagectl.engine.urns import (
     AliasSpec,
@@ -333,6 +334,23 @@ def test_same_named_children_of_different_parents_get_distinct_values(
         if r["name"] == "backend-storage-prod-catalog-sg"
     ]
     assert len(names) == 2 and len(set(names)) == 2
+
+
+def test_apply_limit_targets_are_engine_urns() -> None:
+    targets = resolve_limits(plan_of("prod"), ["databases.orders"])
+    database = f"{P}{ENV}$backend-storage:rds:ManagedDatabase"
+    assert {
+        f"{database}::backend-storage-prod-orders",
+        f"{database}$aws:rds/instance:Instance::backend-storage-prod-orders-writer",
+        f"{database}$backend-storage:index:DisasterRecovery$aws:rds/instance:Instance"
+        "::backend-storage-prod-orders-dr-replica",
+    } <= set(targets) and set(targets) <= {r["urn"] for r in plan_of("prod")["resources"]}
+
+
+def test_apply_limit_with_an_sdk_mock_urn_says_why_it_matches_nothing() -> None:
+    old_form = f"{P}pulumi:pulumi:Stack${ENV}$backend-storage:rds:ManagedDatabase::backend-storage-prod-orders"
+    with pytest.raises(LimitError, match=r"no `pulumi:pulumi:Stack\$` prefix"):
+        resolve_limits(plan_of("prod"), [old_form])
 
 
 # --- review keyed on engine URNs, with aliases ------------------------------------------
