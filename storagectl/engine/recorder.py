@@ -41,6 +41,10 @@ class Registration:
     """The URNs the `aliases` option names, resolved as the engine resolves them."""
 
 
+class DuplicateURNError(Exception):
+    """Two registrations with one URN: `pulumi up` stops with this same error."""
+
+
 def _provider_urn(reference: str) -> str | None:
     # Provider references are "<urn>::<id>"; the URN itself contains "::".
     if not reference:
@@ -83,6 +87,7 @@ class RecordingMonitor(MockMonitor):
         self.registrations: list[Registration] = []
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn: str | None = None
+        self._seen: set[str] = set()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The engine's URN (the SDK mock keeps only the parent's last type)."""
@@ -96,6 +101,11 @@ class RecordingMonitor(MockMonitor):
         _ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         urn = self.make_urn(request.parent, request.type, request.name)
+        if urn in self._seen:
+            # The engine refuses a second registration of one URN (step_generator.go
+            # `generateURN`, diag.GetDuplicateResourceURNError); so does the plan.
+            raise DuplicateURNError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+        self._seen.add(urn)
         record = Registration(
             urn=urn,
             type=request.type,

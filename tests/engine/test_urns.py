@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storagectl.deploy.targets import LimitError, resolve_limits
-from storagectl.engine import run_program
+from storagectl.engine import ProgramError, run_program
 from storagectl.engine.urns import (
     AliasSpec,
     alias_urn,
@@ -30,6 +31,7 @@ from storagectl.engine.urns import (
     urn_name,
     urn_type,
 )
+from storagectl.planner import plan_stack
 from storagectl.report import render
 from storagectl.review.diff import diff_plans
 from tests.plans import plan_of
@@ -241,6 +243,20 @@ def test_aliases_are_recorded_as_the_urns_the_engine_tries(nested: dict[str, Any
         "urn:pulumi:dev::shop::aws:s3/bucket:Bucket::top-middle-leaf-bucket",
         f"urn:pulumi:dev::shop::{chain}$aws:s3/bucketV2:BucketV2::top-middle-leaf-bucket",
     ]
+
+
+def test_two_registrations_of_one_urn_fail_as_under_the_engine(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: dup\nruntime: python\n", encoding="utf-8")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n", encoding="utf-8")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_aws as aws\naws.s3.Bucket('same')\naws.s3.Bucket('same')\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ProgramError,
+        match=r"Duplicate resource URN 'urn:pulumi:dev::dup::aws:s3/bucket:Bucket::same'",
+    ):
+        plan_stack(tmp_path, "dev", tmp_path / "Pulumi.dev.yaml")
 
 
 # --- the shipped program: `storagectl plan prod --format json` --------------------------
