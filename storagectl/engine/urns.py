@@ -42,10 +42,15 @@ class AliasSpec:
 
 
 def _parts(urn: str) -> list[str]:
-    if not urn.startswith(PREFIX) or urn.count(NAME_DELIMITER) < 3:
+    if not is_urn(urn):
         raise ValueError(f"not a Pulumi URN: {urn!r}")
     # The name is everything after the third "::" (it may itself contain "::").
     return urn[len(PREFIX) :].split(NAME_DELIMITER, 3)
+
+
+def is_urn(value: str) -> bool:
+    """Whether `value` is well-formed (``URN.IsValid``: the prefix and three ``::``)."""
+    return value.startswith(PREFIX) and value.count(NAME_DELIMITER) >= 3
 
 
 def qualified_type(urn: str) -> str:
@@ -170,11 +175,11 @@ def generate_aliases(
     each of its own aliases. No repeats.
     """
     found = list(aliases)
-    if parent and parent_alias:
+    if is_urn(parent) and parent_alias and is_urn(parent_alias):
         stack, project = _parts(parent)[:2]
         parent_name = urn_name(parent)
         found.append(inherited_child_alias(stack, project, type_, name, parent_name, parent_alias))
-        for alias in aliases:
+        for alias in filter(is_urn, aliases):
             found.append(
                 inherited_child_alias(
                     stack, project, urn_type(alias), urn_name(alias), parent_name, parent_alias

@@ -259,6 +259,16 @@ def test_two_registrations_of_one_urn_fail_as_under_the_engine(tmp_path: Path) -
         plan_stack(tmp_path, "dev", tmp_path / "Pulumi.dev.yaml")
 
 
+def test_a_duplicate_urn_does_not_fail_the_next_run(tmp_path: Path) -> None:
+    # The SDK keeps a failed RPC across mock runs unless the runner clears it.
+    test_two_registrations_of_one_urn_fail_as_under_the_engine(tmp_path)
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_aws as aws\naws.s3.Bucket('once')\n", encoding="utf-8"
+    )
+    run = run_program(tmp_path, "dev", {})
+    assert [r.name for r in run.registrations] == ["once"]
+
+
 # --- the shipped program: `storagectl plan prod --format json` --------------------------
 
 
