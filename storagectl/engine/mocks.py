@@ -41,7 +41,8 @@ class EngineMocks(Mocks):
         if args.typ.startswith("pulumi:providers:"):
             region = unwrap(inputs.get("region"))
             if isinstance(region, str):
-                self.provider_regions[args.name] = region
+                # Keyed by URN: two components may each own a provider of the same name.
+                self.provider_regions[urn] = region
             return (f"{args.name}-provider-id", inputs)
         if self.preview:
             # As in `pulumi preview`: what the program set is known, the rest is not.
@@ -52,10 +53,9 @@ class EngineMocks(Mocks):
         return (resource_id, {**computed, **inputs, **_keep_computed(computed, inputs)})
 
     def _region(self, provider_ref: str | None) -> str:
-        # "urn:pulumi:stack::project::pulumi:providers:aws::<name>::<id>"
+        # A provider reference is "<provider URN>::<id>".
         if provider_ref:
-            name = provider_ref.rsplit("::", 2)[-2]
-            return self.provider_regions.get(name, self.region)
+            return self.provider_regions.get(provider_ref.rsplit("::", 1)[0], self.region)
         return self.region
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
