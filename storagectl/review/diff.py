@@ -287,8 +287,9 @@ def data_loss_risks(
                 _risk(
                     gone,
                     "urn-changed",
-                    f"Its URN changes (now `{successor['name']}`): without an `aliases` option "
-                    "`pulumi up` creates a new, empty one and deletes this one.",
+                    f"Its URN changes (now `{successor['name']}`): `pulumi up` creates a new, "
+                    "empty one and deletes this one, unless the new one keeps the old URN as "
+                    f'an alias (`aliases=["{gone["urn"]}"]`).',
                     new_urn=successor["urn"],
                 )
             )

@@ -415,10 +415,11 @@ def _review(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> dict[str,
 
 def test_review_sees_a_move_under_another_grandparent_as_a_replacement() -> None:
     # Same parent type, new grandparent type: only the full type chain tells them apart.
-    review = _review(_tree("backend-storage:index:Old"), _tree("backend-storage:index:New"))
-    assert [(r["kind"], r["name"]) for r in review["data_loss_risks"]] == [
-        ("urn-changed", "data-bucket")
-    ]
+    old = _tree("backend-storage:index:Old")
+    review = _review(old, _tree("backend-storage:index:New"))
+    assert [
+        (r["kind"], r["name"], old[2]["urn"] in r["detail"]) for r in review["data_loss_risks"]
+    ] == [("urn-changed", "data-bucket", True)]
 
 
 def test_review_treats_a_move_with_an_alias_as_an_update() -> None:
