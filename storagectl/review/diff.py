@@ -154,13 +154,24 @@ def _summary(resource: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _same_reference(before: Any, after: Any, moves: Mapping[str, str]) -> bool:
+    # A parent or provider that moved under an alias is, to the engine, the same resource
+    # (it resolves references through aliases: `providers.RegisterAlias`).
+    if isinstance(after, str):
+        after = moves.get(after, after)
+    return _canonical(before) == _canonical(after)
+
+
 def _changed(
-    old: Mapping[str, Any], new: Mapping[str, Any], moved: bool = False
+    old: Mapping[str, Any], new: Mapping[str, Any], moves: Mapping[str, str] | None = None
 ) -> dict[str, Any] | None:
     """The change record of one resource present on both sides, or None when unchanged.
 
-    A resource found under an alias (`moved`) is always listed, with `moved_from`.
+    `moves` maps new URNs to the old ones they were found under (`find_moves`); a resource
+    found under an alias is always listed, with `moved_from`.
     """
+    moves = moves or {}
+    moved = old["urn"] != new["urn"]
     old_inputs, new_inputs = old.get("inputs") or {}, new.get("inputs") or {}
     properties: list[Change] = []
     forcing: list[str] = []
@@ -172,7 +183,7 @@ def _changed(
     options = [
         {"option": name, "before": old.get(name), "after": new.get(name)}
         for name in OPTIONS
-        if _canonical(old.get(name)) != _canonical(new.get(name))
+        if not _same_reference(old.get(name), new.get(name), moves)
     ]
     if not properties and not options and not moved:
         return None
@@ -195,7 +206,9 @@ def diff_resources(
     """
     base, head = list(base), list(head)
     old, new = _custom(base), _custom(head)
-    moves = {n: o for n, o in find_moves(base, head).items() if n in new and o in old}
+    # Every move (components and providers too) maps parent and provider references back.
+    everything = find_moves(base, head)
+    moves = {n: o for n, o in everything.items() if n in new and o in old}
     order = _order_key
     added = sorted((_summary(new[u]) for u in new.keys() - old.keys() - moves.keys()), key=order)
     gone = old.keys() - new.keys() - set(moves.values())
@@ -203,7 +216,7 @@ def diff_resources(
     pairs = [(u, u) for u in sorted(old.keys() & new.keys())] + sorted(
         (o, n) for n, o in moves.items()
     )
-    changed = [c for o, n in pairs if (c := _changed(old[o], new[n], moved=o != n))]
+    changed = [c for o, n in pairs if (c := _changed(old[o], new[n], everything))]
     return added, removed, sorted(changed, key=order)
 
 

@@ -441,3 +441,22 @@ def test_review_follows_an_alias_the_child_inherits_from_its_parent() -> None:
     new[0] = env
     review = _review(old, new)
     assert (review["data_loss_risks"], review["removed"]) == ([], [])
+
+
+def test_review_sees_no_provider_change_when_the_provider_moved_with_an_alias() -> None:
+    old_provider = _node("dr", "pulumi:providers:aws", inputs={"region": "eu-central-1"})
+    old = [*_tree("backend-storage:index:Old"), old_provider]
+    old[2]["provider"] = old_provider["urn"]
+    new = _tree("backend-storage:index:Old")
+    provider = _node("dr", "pulumi:providers:aws", new[0]["urn"], inputs={"region": "eu-central-1"})
+    provider["aliases"] = [old_provider["urn"]]
+    new[2]["provider"] = provider["urn"]
+    review = _review(old, [*new, provider])
+    # Only the provider itself is listed (moved); the bucket keeps its provider.
+    assert (
+        review["data_loss_risks"],
+        [(c["name"], c["moved_from"]) for c in review["changed"]],
+    ) == (
+        [],
+        [("dr", old_provider["urn"])],
+    )
