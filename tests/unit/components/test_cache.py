@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.unit.components.mocks_db import Resource, Run, build, masked, urn_message
+from tests.unit.components.shipped import Resource, Run, build, masked, urn_message
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 USER = "aws:elasticache/user:User"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.parameters import CA_CERTIFICATE
-from tests.unit.components.mocks_db import Resource, Run, build, urn_message
+from tests.unit.components.shipped import Resource, Run, build, urn_message
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -307,9 +307,12 @@ def test_prod_aurora_dr_is_a_secondary_of_the_global_cluster() -> None:
     prod = build("prod")
     (global_cluster,) = prod.of_type("aws:rds/globalCluster:GlobalCluster")
     copy = prod.named("backend-storage-prod-catalog-dr-cluster")
-    assert copy.inputs["globalClusterIdentifier"] == global_cluster.id, urn_message(
-        copy, "not secondary"
+    ok = (
+        copy.uses(global_cluster, "globalClusterIdentifier")
+        and copy.inputs["globalClusterIdentifier"]
+        == global_cluster.inputs["globalClusterIdentifier"]
     )
+    assert ok, urn_message(copy, "not secondary")
 
 
 @pytest.mark.parametrize("logical", DATABASES)
