@@ -28,6 +28,8 @@ from .naming import identifier
 from .network import NetworkArgs, Placement, place
 from .parameters import (
     CA_CERTIFICATE,
+    Engine,
+    Flavour,
     db_port,
     log_exports,
     major_version,
@@ -39,6 +41,7 @@ from .parameters import (
     tls_parameters,
 )
 from .scope import DisasterRecovery
+from .snapshots import final_snapshot_identifier
 from .spec import DatabaseSpec, EnvironmentSpec
 from .tagging import tags_for
 
@@ -282,6 +285,7 @@ class ManagedDatabase(pulumi.ComponentResource):
             family=self._family,
             description=f"{self._name}: TLS required, logging, stack parameters",
             parameters=_parameter_list(
+                db.flavour,
                 db.engine, server_parameters(db.flavour, db.engine, dict(db.parameters))
             ),
             tags=self._tags,
@@ -347,10 +351,15 @@ class ManagedDatabase(pulumi.ComponentResource):
             )
         return settings
 
-    def _final_snapshot(self, ident: str) -> dict[str, Any]:
-        if self._db.final_snapshot:
-            return {"skip_final_snapshot": False, "final_snapshot_identifier": f"{ident}-final"}
-        return {"skip_final_snapshot": True}
+    def _final_snapshot(
+        self, resource_name: str, ident: str, replace_forcing: dict[str, pulumi.Input[str]]
+    ) -> dict[str, Any]:
+        """Final snapshot settings; the identifier is unique per incarnation of the store
+        (`components/snapshots.py`), keyed on the inputs that replace it."""
+        if not self._db.final_snapshot:
+            return {"skip_final_snapshot": True}
+        identifier = final_snapshot_identifier(resource_name, ident, replace_forcing, self)
+        return {"skip_final_snapshot": False, "final_snapshot_identifier": identifier}
 
     def _master_credentials(
         self, write_only_kwarg: str
@@ -366,8 +375,8 @@ class ManagedDatabase(pulumi.ComponentResource):
                 "master_user_secret_kms_key_id": self._args.key.arn,
             }
             return managed, None
-        password = generated_password()
         version = self._db.master_password_version
+        password = generated_password(f"{self._name}-master-password", version, self)
         return {write_only_kwarg: password, f"{write_only_kwarg}_version": version}, password
 
     def _master_secret_arn(
@@ -462,7 +471,16 @@ class ManagedDatabase(pulumi.ComponentResource):
             delete_automated_backups=not db.final_snapshot,
             **groups,
             **credentials,
-            **self._final_snapshot(self._ident),
+            **self._final_snapshot(
+                f"{name}-writer",
+                self._ident,
+                {
+                    "engine": db.engine,
+                    "kmsKeyId": key.arn,
+                    "username": db.admin_username,
+                    "dbName": db.database_name or "",
+                },
+            ),
             **self._instance_common(db.instance_class, key.arn, placement),
             opts=self._stateful(
                 self,
@@ -637,7 +655,17 @@ class ManagedDatabase(pulumi.ComponentResource):
             global_cluster_identifier=global_cluster.id if global_cluster else None,
             delete_automated_backups=not db.final_snapshot,
             **credentials,
-            **self._final_snapshot(self._ident),
+            **self._final_snapshot(
+                f"{name}-cluster",
+                self._ident,
+                {
+                    "engine": rds_engine(db.flavour, db.engine),
+                    "kmsKeyId": key.arn,
+                    "masterUsername": db.admin_username,
+                    "databaseName": db.database_name or "",
+                    "dbSubnetGroupName": placement.subnet_group_name,
+                },
+            ),
             **self._cluster_common(placement, key.arn),
             opts=self._stateful(
                 self, depends_on=self._log_groups(name, "cluster", self._ident, self)
@@ -724,13 +752,15 @@ class ManagedDatabase(pulumi.ComponentResource):
         self.dr_resource_id = secondary.cluster_resource_id
 
 
-def _parameter_list(engine: str, parameters: dict[str, str]) -> list[dict[str, str]]:
+def _parameter_list(
+    flavour: Flavour, engine: Engine, parameters: dict[str, str]
+) -> list[dict[str, str]]:
     """Parameter group entries; TLS applies at once, the rest at the next reboot.
 
     `pending-reboot` is valid for static and dynamic parameters alike, so a stack's own
     parameter never fails the update; the TLS switch is dynamic and must not wait.
     """
-    immediate = set(tls_parameters(engine))
+    immediate = set(tls_parameters(flavour, engine))
     return [
         {
             "name": key,

@@ -125,7 +125,8 @@ def test_parameter_group_forces_tls(run: Run, logical: str) -> None:
     spec = run.spec.databases[logical]
     expected = {"name": "rds.force_ssl", "value": "1"}
     if spec.engine == "mysql":
-        expected = {"name": "require_secure_transport", "value": "ON"}
+        value = "ON" if spec.flavour == "aurora" else "1"
+        expected = {"name": "require_secure_transport", "value": value}
     kinds = (
         "aws:rds/parameterGroup:ParameterGroup",
         "aws:rds/clusterParameterGroup:ClusterParameterGroup",
