@@ -45,6 +45,19 @@ from .snapshots import final_snapshot_identifier
 from .spec import DatabaseSpec, EnvironmentSpec
 from .tagging import tags_for
 
+AURORA_VERSION_DRIFT = ("engineVersion",)
+"""What Aurora clusters and the global cluster ignore after creation: the engine version.
+
+An Aurora MySQL version is given in full at creation ("8.0.mysql_aurora.3.08.0": AWS
+lists Aurora versions only in that form), and the provider keeps no prefix of it for the global
+cluster (`resourceGlobalClusterRead` stores the running version), so a pinned version
+would fight AWS's automatic minor upgrades: the next `up` would ask to go back, which RDS
+refuses. The stack file's version is therefore the version *at creation*; a major upgrade
+of an Aurora database is an operation (`aws rds modify-global-cluster|modify-db-cluster
+--engine-version ... --allow-major-version-upgrade`, with a parameter group of the new
+family), after which the stack file is edited to match (README, "Database keys").
+"""
+
 MONITORING_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 MAX_PROMOTION_TIER = 15
 
@@ -436,8 +449,15 @@ class ManagedDatabase(pulumi.ComponentResource):
             "vpc_security_group_ids": [placement.security_group_id],
             "publicly_accessible": False,
             "iam_database_authentication_enabled": True,
+            # Minor upgrades are AWS's: the stack file pins the major only ("16", "8.0";
+            # the spec refuses a minor on instances), and the provider keeps a configured
+            # prefix of the running version as no change (terraform-provider-aws
+            # `compareActualEngineVersion`: "16" against "16.4" sets no diff). A pinned
+            # minor would make the next `up` try to go back after AWS upgraded, which RDS
+            # refuses ("Cannot upgrade postgres from 16.x to 16.4").
             "auto_minor_version_upgrade": True,
-            # A major upgrade is a deliberate edit of engineVersion in the stack file.
+            # A major upgrade is a deliberate edit of engineVersion in the stack file; it
+            # needs this flag explicitly, and the new family's parameter group comes with it.
             "allow_major_version_upgrade": True,
             "ca_cert_identifier": CA_CERTIFICATE,
             "copy_tags_to_snapshot": True,
@@ -614,7 +634,9 @@ class ManagedDatabase(pulumi.ComponentResource):
             identifier=ident,
             cluster_identifier=cluster.id,
             engine=cluster.engine,
-            engine_version=cluster.engine_version,
+            # No engine_version: an Aurora instance runs its cluster's version, and a value
+            # here would be one more place to drift after an automatic minor upgrade
+            # (the provider's docs advise ignoring it when the cluster manages the version).
             instance_class=instance_class,
             promotion_tier=promotion_tier,
             publicly_accessible=False,
@@ -643,7 +665,9 @@ class ManagedDatabase(pulumi.ComponentResource):
                 storage_encrypted=True,
                 deletion_protection=db.deletion_protection,
                 tags=self._tags,
-                opts=self._stateful(self),
+                # The members' version at creation (AWS requires them to match); after
+                # that AWS moves it with every minor upgrade (see AURORA_VERSION_DRIFT).
+                opts=self._stateful(self, ignore_changes=list(AURORA_VERSION_DRIFT)),
             )
         credentials, password = self._master_credentials("master_password_wo")
         cluster = aws.rds.Cluster(
@@ -668,7 +692,9 @@ class ManagedDatabase(pulumi.ComponentResource):
             ),
             **self._cluster_common(placement, key.arn),
             opts=self._stateful(
-                self, depends_on=self._log_groups(name, "cluster", self._ident, self)
+                self,
+                depends_on=self._log_groups(name, "cluster", self._ident, self),
+                ignore_changes=list(AURORA_VERSION_DRIFT),
             ),
         )
         # Instance names carry no role: the writer moves to a reader on failover.
@@ -733,8 +759,9 @@ class ManagedDatabase(pulumi.ComponentResource):
                 scope,
                 # AWS adds a secondary only once the primary has a writer instance.
                 depends_on=[writer, *self._log_groups(f"{name}-dr", "cluster", ident, scope)],
-                # AWS fills this in for secondaries; it is not ours to reset.
-                ignore_changes=["replicationSourceIdentifier"],
+                # AWS fills this in for secondaries; it is not ours to reset. The version
+                # follows the global database (AURORA_VERSION_DRIFT).
+                ignore_changes=["replicationSourceIdentifier", *AURORA_VERSION_DRIFT],
             ),
         )
         self._cluster_instance(

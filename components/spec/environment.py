@@ -12,6 +12,7 @@ from .access import ApplicationSpec
 from .base import LogicalName, SpecModel, SubnetId, Tags
 from .defaults import TierDefaults
 from .stores import BucketSpec, CacheSpec, DatabaseSpec
+from ..parameters import major_version
 
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
@@ -120,6 +121,7 @@ def cross_check(spec: EnvironmentSpec) -> list[Problem]:
     problems += _check_dr(spec)
     problems += _check_references(spec)
     for name, db in spec.databases.items():
+        problems += _check_engine_version(name, db)
         for index in db.replica_overrides:
             if not 1 <= index <= db.replicas:
                 problems.append(
@@ -136,6 +138,37 @@ def cross_check(spec: EnvironmentSpec) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _check_engine_version(name: str, db: DatabaseSpec) -> list[Problem]:
+    """Instances pin the major only; Aurora gives the full version it is created with.
+
+    Minor upgrades are automatic: a minor pinned on an instance would make the next
+    `pulumi up` ask RDS to go back after AWS upgraded ("Cannot upgrade postgres from
+    16.x to 16.4"); a major-only pin is a prefix the provider accepts as unchanged.
+    Aurora needs the full version at creation and ignores it afterwards (see
+    `components/database.py`, AURORA_VERSION_DRIFT).
+    """
+    major = major_version(db.engine, db.engine_version)
+    path = ("databases", name, "engineVersion")
+    if db.flavour == "instance" and db.engine_version != major:
+        return [
+            Problem(
+                path,
+                f"pin the major version only (\"{major}\"): minor upgrades are automatic, "
+                f"and a pinned minor ({db.engine_version}) fails the next deploy after one",
+            )
+        ]
+    if db.flavour == "aurora" and db.engine_version == major:
+        example = "8.0.mysql_aurora.3.08.0" if db.engine == "mysql" else "16.4"
+        return [
+            Problem(
+                path,
+                f"give the full Aurora version to create the cluster with (e.g. \"{example}\"); "
+                "later minor upgrades are automatic and not fought",
+            )
+        ]
+    return []
 
 
 def _check_dr(spec: EnvironmentSpec) -> list[Problem]:

@@ -365,3 +365,43 @@ def test_outputs_carry_the_master_secret_arn(run: Run, logical: str) -> None:
     assert entry["masterSecretArn"].startswith("arn:aws:secretsmanager:"), urn_message(
         run.database(logical), "master secret ARN"
     )
+
+
+# --- engine versions: never fight automatic minor upgrades (issue 10, item 3) ------------
+
+
+def test_instance_pins_the_major_version_only(run: Run) -> None:
+    w = writer(run, "orders")
+    pinned = (
+        w.inputs["engineVersion"],
+        w.inputs["autoMinorVersionUpgrade"],
+        w.inputs["allowMajorVersionUpgrade"],
+    )
+    assert pinned == ("16", True, True), urn_message(
+        w, f"engineVersion/autoMinor/allowMajor {pinned}: a pinned minor fights AWS's upgrades"
+    )
+
+
+def aurora_version_holders(run: Run) -> list[Resource]:
+    """Every Aurora cluster (primary and secondary) and global cluster of the run."""
+    return [
+        r
+        for r in run.of_type(CLUSTER) + run.of_type("aws:rds/globalCluster:GlobalCluster")
+        if r.inputs.get("engine", "").startswith("aurora")
+    ]
+
+
+def test_aurora_clusters_and_global_cluster_ignore_the_running_version(run: Run) -> None:
+    holders = aurora_version_holders(run)
+    fighting = [r.urn for r in holders if "engineVersion" not in r.ignore_changes]
+    assert holders and fighting == [], f"would undo AWS's minor upgrades: {fighting}"
+
+
+def test_aurora_members_start_at_the_global_cluster_version(run: Run) -> None:
+    versions = {r.inputs["engineVersion"] for r in aurora_version_holders(run)}
+    assert versions == {run.spec.databases["catalog"].engine_version}, f"versions {versions}"
+
+
+def test_aurora_instances_take_their_cluster_version(run: Run) -> None:
+    pinned = [r.urn for r in run.of_type(CLUSTER_INSTANCE) if "engineVersion" in r.inputs]
+    assert pinned == [], f"cluster instances pinning a version: {pinned}"
