@@ -33,9 +33,7 @@ PASSWORD_LENGTH = 40
 """Within RDS MySQL's 41-character limit and ElastiCache's 16-128."""
 
 
-def generated_password(
-    name: str, version: int, parent: pulumi.Resource
-) -> pulumi.Output[str]:
+def generated_password(name: str, version: int, parent: pulumi.Resource) -> pulumi.Output[str]:
     """A random password kept in the stack's state (a `random.RandomPassword` named `name`).
 
     Letters and digits only: nothing RDS refuses (`/`, `"`, `@`, space) and nothing a

@@ -298,8 +298,7 @@ class ManagedDatabase(pulumi.ComponentResource):
             family=self._family,
             description=f"{self._name}: TLS required, logging, stack parameters",
             parameters=_parameter_list(
-                db.flavour,
-                db.engine, server_parameters(db.flavour, db.engine, dict(db.parameters))
+                db.flavour, db.engine, server_parameters(db.flavour, db.engine, dict(db.parameters))
             ),
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=False),

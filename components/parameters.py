@@ -99,7 +99,11 @@ def server_parameters(
 ) -> dict[str, str]:
     """TLS and logging first, then the stack's own: an explicit opt-out in the stack file wins
     (and the policy pack still sees it)."""
-    return {**tls_parameters(flavour, engine), **logging_parameters(flavour, engine), **spec_parameters}
+    return {
+        **tls_parameters(flavour, engine),
+        **logging_parameters(flavour, engine),
+        **spec_parameters,
+    }
 
 
 def performance_insights_supported(flavour: Flavour, engine: Engine, instance_class: str) -> bool:

@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from ..parameters import major_version
 from .access import ApplicationSpec
 from .base import LogicalName, SpecModel, SubnetId, Tags
 from .defaults import TierDefaults
 from .stores import BucketSpec, CacheSpec, DatabaseSpec
-from ..parameters import major_version
 
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
@@ -51,6 +51,24 @@ class ClusterSpec(SpecModel):
     )
 
 
+RoleArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
+]
+
+
+class FailoverSpec(SpecModel):
+    """The environment's side of a regional failover (AWS: "failover" of a global database,
+    "promote" of a cross-region read replica, S3 replicas in the DR region)."""
+
+    active: bool = Field(
+        default=False,
+        description="Grant every application the DR copies of its stores as well (rds-db:connect "
+        "on the DR instance or secondary cluster, its buckets' DR copies and DR keys). Turn on "
+        "when failing over (or to rehearse); off by default so nothing reaches the DR region "
+        "in normal operation.",
+    )
+
+
 class EnvironmentSpec(SpecModel):
     """One environment (Pulumi stack): context from the engine plus the stack file's keys."""
 
@@ -72,6 +90,17 @@ class EnvironmentSpec(SpecModel):
     )
     cluster: ClusterSpec | None = None
     tags: Tags = {}
+    key_policy_administrators: tuple[RoleArn, ...] = Field(
+        default=(),
+        description="IAM role ARNs that may change the KMS key policies (kms:PutKeyPolicy): "
+        "the role `pulumi up` runs as, and a break-glass role. Empty: any principal that "
+        "IAM allows (AWS's default).",
+    )
+    failover: FailoverSpec = Field(
+        default_factory=lambda: FailoverSpec(),
+        description="Regional failover: `{active: true}` grants every application its "
+        "stores' DR copies too.",
+    )
     defaults: TierDefaults
     buckets: dict[LogicalName, BucketSpec] = {}
     databases: dict[LogicalName, DatabaseSpec] = {}
@@ -155,7 +184,7 @@ def _check_engine_version(name: str, db: DatabaseSpec) -> list[Problem]:
         return [
             Problem(
                 path,
-                f"pin the major version only (\"{major}\"): minor upgrades are automatic, "
+                f'pin the major version only ("{major}"): minor upgrades are automatic, '
                 f"and a pinned minor ({db.engine_version}) fails the next deploy after one",
             )
         ]
@@ -164,7 +193,7 @@ def _check_engine_version(name: str, db: DatabaseSpec) -> list[Problem]:
         return [
             Problem(
                 path,
-                f"give the full Aurora version to create the cluster with (e.g. \"{example}\"); "
+                f'give the full Aurora version to create the cluster with (e.g. "{example}"); '
                 "later minor upgrades are automatic and not fought",
             )
         ]
