@@ -14,6 +14,7 @@ credentials from its source, so it sets no user name, password or managed-passwo
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ import pulumi_aws as aws
 
 from . import outputs as out
 from .credentials import StoredCredential, generated_password, store_credential
+from .database_users import bootstrap_sql
 from .documents import document
 from .encryption_key import EncryptionKey
 from .naming import identifier
@@ -76,6 +78,8 @@ class ManagedDatabaseArgs:
     """The key of the database's data class; its DR replica key encrypts the DR copy."""
     dr_provider: aws.Provider | None = None
     """Provider of the DR region; required when `database.cross_region_replica` is on."""
+    iam_users: Sequence[str] = ()
+    """Database users the stack's applications connect as with IAM authentication."""
 
 
 class ManagedDatabase(pulumi.ComponentResource):
@@ -123,6 +127,10 @@ class ManagedDatabase(pulumi.ComponentResource):
     """ARN of the DR replica instance or secondary cluster."""
     dr_resource_id: pulumi.Output[str] | None
     """Resource id of the DR copy."""
+    iam_users: list[str]
+    """The IAM-authenticated database users granted to applications, sorted."""
+    iam_user_bootstrap: str
+    """Idempotent SQL that creates them, IAM-enabled (`components/database_users.py`)."""
 
     def __init__(
         self, name: str, args: ManagedDatabaseArgs, opts: pulumi.ResourceOptions | None = None
@@ -136,6 +144,8 @@ class ManagedDatabase(pulumi.ComponentResource):
         self.database_name = db.database_name
         self.data_class = db.data_classification
         self.kms_key_arn = args.key.arn
+        self.iam_users = sorted(set(args.iam_users))
+        self.iam_user_bootstrap = bootstrap_sql(db.engine, self.iam_users)
         self._tags = tags_for(spec, db.data_classification, db.tags)
         self._protected = spec.defaults.protect
         self._ident = identifier(spec, args.logical_name)
@@ -173,6 +183,8 @@ class ManagedDatabase(pulumi.ComponentResource):
                 "dr_identifier": self.dr_identifier,
                 "dr_arn": self.dr_arn,
                 "dr_resource_id": self.dr_resource_id,
+                "iam_users": self.iam_users,
+                "iam_user_bootstrap": self.iam_user_bootstrap,
             }
         )
 
@@ -194,6 +206,8 @@ class ManagedDatabase(pulumi.ComponentResource):
             out.DB_KMS_KEY_ARN: self.kms_key_arn,
             out.DB_REPLICA_IDENTIFIERS: self.replica_identifiers,
             out.DB_DR_IDENTIFIER: self.dr_identifier,
+            out.DB_IAM_USERS: self.iam_users,
+            out.DB_IAM_USER_BOOTSTRAP: self.iam_user_bootstrap,
         }
 
     # --- shared pieces -------------------------------------------------------------------

@@ -122,6 +122,11 @@ class StorageEnvironment(pulumi.ComponentResource):
                     database=database,
                     key=self.keys[database.data_classification],
                     dr_provider=self.dr_provider if database.cross_region_replica else None,
+                    iam_users=[
+                        application.grants.databases[name].user
+                        for application in spec.applications.values()
+                        if name in application.grants.databases
+                    ],
                 ),
                 pulumi.ResourceOptions(parent=self),
             )

@@ -405,3 +405,29 @@ def test_aurora_members_start_at_the_global_cluster_version(run: Run) -> None:
 def test_aurora_instances_take_their_cluster_version(run: Run) -> None:
     pinned = [r.urn for r in run.of_type(CLUSTER_INSTANCE) if "engineVersion" in r.inputs]
     assert pinned == [], f"cluster instances pinning a version: {pinned}"
+
+
+# --- IAM database users (issue 10, item 6) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("logical", "users"),
+    [("orders", ["orders_app", "reporting_ro"]), ("catalog", ["catalog_app"])],
+)
+def test_outputs_list_the_granted_iam_users(run: Run, logical: str, users: list[str]) -> None:
+    entry = run.environment_outputs["databases"][logical]
+    assert entry["iamUsers"] == users, urn_message(run.database(logical), f"{entry['iamUsers']}")
+
+
+@pytest.mark.parametrize(
+    ("logical", "expected"),
+    [
+        ("orders", 'GRANT rds_iam TO "reporting_ro";'),
+        ("catalog", "CREATE USER IF NOT EXISTS 'catalog_app'@'%' IDENTIFIED WITH"),
+    ],
+)
+def test_outputs_carry_the_bootstrap_of_the_iam_users(
+    run: Run, logical: str, expected: str
+) -> None:
+    bootstrap = run.environment_outputs["databases"][logical]["iamUserBootstrap"]
+    assert expected in bootstrap, urn_message(run.database(logical), bootstrap)
