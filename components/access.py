@@ -144,18 +144,18 @@ def request_shape(args: ApplicationAccessArgs) -> dict[str, Any]:
     app, application = args.app, args.application
     failover = args.spec.failover.active
     buckets = []
-    for name, grant in sorted(app.grants.buckets.items()):
-        target = args.buckets[name]
-        dr = failover and target.dr_arn is not None
+    for name, bucket_grant in sorted(app.grants.buckets.items()):
+        bucket = args.buckets[name]
+        dr = failover and bucket.dr_arn is not None
         buckets.append(
             {
                 "store": name,
-                "access": grant.access,
-                "prefix": grant.prefix,
-                "bucket_arn": target.arn,
-                "key_arn": target.key_arn,
-                "dr_bucket_arn": target.dr_arn if dr else None,
-                "dr_key_arn": target.dr_key_arn if dr else None,
+                "access": bucket_grant.access,
+                "prefix": bucket_grant.prefix,
+                "bucket_arn": bucket.arn,
+                "key_arn": bucket.key_arn,
+                "dr_bucket_arn": bucket.dr_arn if dr else None,
+                "dr_key_arn": bucket.dr_key_arn if dr else None,
             }
         )
     databases = []
