@@ -78,7 +78,7 @@ def store_credential(
     """Create the secret `name` and its value, write-only, encrypted with `kms_key_id`.
 
     `consumer` is the resource that uses the password: when it is replaced (and so created
-    with this run's password), the secret's value is replaced too, so the two never drift.
+    with the password in state), the secret's value is written again, so the two never drift.
     """
     secret = aws.secretsmanager.Secret(
         name,

@@ -212,6 +212,14 @@ def _check_dr(spec: EnvironmentSpec) -> list[Problem]:
                 "(set backend-storage:drRegion, or turn DR off in defaults)",
             )
         )
+    if spec.failover.active and not spec.dr_enabled:
+        problems.append(
+            Problem(
+                ("failover", "active"),
+                "no store has a copy in a DR region to fail over to: turn replication or "
+                "crossRegionReplica on first, or set active: false",
+            )
+        )
     needs_dr_network = any(d.cross_region_replica for d in spec.databases.values())
     if needs_dr_network and not spec.network.dr_subnet_ids:
         problems.append(

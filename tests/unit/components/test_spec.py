@@ -48,3 +48,23 @@ def test_aurora_needs_the_full_version_to_create_with() -> None:
 
 def test_shipped_versions_are_accepted() -> None:
     assert problems(prod_config()) == []
+
+
+def test_failover_without_any_dr_copy_is_refused() -> None:
+    config = copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.dev.yaml").config)
+    config["backend-storage:failover"] = {"active": True}
+    try:
+        build_spec(config, "backend-storage", "dev", None)
+    except SpecError as exc:
+        found = [f"{p.key}: {p.message}" for p in exc.problems]
+    else:
+        found = []
+    assert len(found) == 1 and found[0].startswith(
+        "backend-storage:failover.active: no store has a copy in a DR region"
+    ), found
+
+
+def test_failover_of_prod_is_accepted() -> None:
+    config = prod_config()
+    config["backend-storage:failover"] = {"active": True}
+    assert problems(config) == []
