@@ -8,7 +8,8 @@ or the outputs); a non-default port; a security group admitting that port only f
 declared clients and the granted applications' security groups; backups per tier; in
 prod deletion protection, a final snapshot, `protect` and `retain_on_delete`.
 
-Each granted application gets a password generated at deploy time and kept in a Secrets
+Each granted application gets a password generated at deploy time (a `random.RandomPassword`
+kept in the state) and stored in a Secrets
 Manager secret of its own (`components/credentials.py`): DocumentDB has no API to create
 database users, so whoever bootstraps the cluster creates them from those secrets.
 """
@@ -267,7 +268,9 @@ class DocumentCluster(pulumi.ComponentResource):
             f"{self._name}-user-{application}-secret",
             description=f"{self._name}: password of {application}'s database user {grant.user}",
             username=grant.user,
-            password=generated_password(),
+            password=generated_password(
+                f"{self._name}-user-{application}-password", self._cluster.password_version, self
+            ),
             version=self._cluster.password_version,
             kms_key_id=self._args.key.arn,
             recovery_window_days=30 if self._protected else 7,

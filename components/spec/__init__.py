@@ -21,6 +21,7 @@ from .defaults import (
 from .environment import (
     ClusterSpec,
     EnvironmentSpec,
+    FailoverSpec,
     KubernetesSpec,
     NetworkSpec,
     Problem,
@@ -67,6 +68,7 @@ __all__ = [
     "DocumentClusterSpec",
     "DocumentGrant",
     "EnvironmentSpec",
+    "FailoverSpec",
     "GlobalIndexSpec",
     "Grants",
     "KubernetesIdentity",

@@ -12,7 +12,7 @@ from components.document_cluster import cluster_parameters, parameter_family
 from components.spec import DocumentClusterSpec
 from stackspec import SpecError, build_spec
 from tests.plans import REPO
-from tests.unit.components.mocks_db import Resource, Run, build, masked, urn_message
+from tests.unit.components.shipped import Resource, Run, build, masked, urn_message
 
 CLUSTER = "aws:docdb/cluster:Cluster"
 INSTANCE = "aws:docdb/clusterInstance:ClusterInstance"
@@ -135,7 +135,7 @@ def test_security_group_admits_declared_clients_and_granted_groups_only(run: Run
         if (grant := app.grants.document_clusters.get("profiles"))
         for g in grant.security_group_ids
     }
-    rules = [r for r in run.of_type(RULE) if r.inputs["securityGroupId"] == group.id]
+    rules = [r for r in run.of_type(RULE) if r.uses(group, "securityGroupId")]
     admitted = {
         (
             r.inputs.get("referencedSecurityGroupId") or r.inputs.get("cidrIpv4"),

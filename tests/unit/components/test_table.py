@@ -15,7 +15,7 @@ from components.spec import EnvironmentSpec
 from stackspec import SpecError, build_spec
 from tests.plans import REPO
 from tests.unit.components.mocks_access import Recorded, resolve, run_components
-from tests.unit.components.mocks_db import Resource, Run, build, urn_message
+from tests.unit.components.shipped import Resource, Run, build, urn_message
 
 TABLE = "aws:dynamodb/table:Table"
 TARGET = "aws:appautoscaling/target:Target"
