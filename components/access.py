@@ -273,7 +273,8 @@ def request_shape(args: ApplicationAccessArgs) -> dict[str, Any]:
         table = args.tables[name]
         regions = [table.region]
         arns, keys = [table.arn], [table.key_arn]
-        if table_grant.replicas:
+        # `failover.active` hands every grant the DR copies, as for buckets and databases.
+        if table_grant.replicas or failover:
             for region in sorted(table.replica_arns):
                 regions.append(region)
                 arns.append(table.replica_arns[region])

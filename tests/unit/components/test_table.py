@@ -380,3 +380,20 @@ def test_documented_table_example_is_a_valid_stack_file_section() -> None:
         for a, g in spec.applications.items()
     }
     assert any(t for t, _ in granted.values()) and any(d for _, d in granted.values())
+
+
+def test_failover_grants_the_replica_tables_too() -> None:
+    config = copy.deepcopy(PROD_CONFIG)
+    config["backend-storage:failover"] = {"active": True}
+    spec = build_spec(config, "backend-storage", "prod", None)
+    env, _ = run_components(
+        lambda: StorageEnvironment(spec),
+        project=spec.project,
+        stack=spec.stack,
+        region=spec.region,
+        account=spec.account_id,
+    )
+    documents = resolve(env.roles["reporting"].documents)
+    items = next(s for d in documents for s in d["Statement"] if s["Sid"] == "TableCartsItems")
+    arn = resolve(env.tables["carts"].arn)
+    assert items["Resource"] == [arn, arn.replace(":eu-west-1:", ":eu-central-1:")]
