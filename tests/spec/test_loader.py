@@ -74,9 +74,11 @@ def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
         "  backend-storage:owner: platform-team\n",
         "  backend-storage:owner: platform-team\n   oops: [\n",
     )
-    assert broken(tmp_path, text) == [
-        f"Pulumi.prod.yaml:{line_of(text, 'oops')}:8: YAML syntax error: mapping values are not allowed here"
-    ]
+    (line,) = broken(tmp_path, text)
+    # libyaml says "... in this context", PyYAML's pure-Python parser "... here".
+    assert line.startswith(
+        f"Pulumi.prod.yaml:{line_of(text, 'oops')}:8: YAML syntax error: mapping values are not allowed"
+    )
 
 
 def test_template_reaching_python_internals_is_refused(tmp_path: Path) -> None:
@@ -161,7 +163,7 @@ def test_duplicate_keys_are_an_error(tmp_path: Path) -> None:
         "  backend-storage:owner: platform-team\n  backend-storage:owner: someone-else\n",
     )
     assert broken(tmp_path, text) == [
-        f"Pulumi.prod.yaml:{line_of(text, 'someone-else')}: config.backend-storage:owner: "
+        f"Pulumi.prod.yaml:{line_of(text, 'someone-else')}:3: backend-storage:owner: "
         "duplicate key: YAML keeps only the last one; remove one of them"
     ]
 
