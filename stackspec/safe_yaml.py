@@ -61,7 +61,9 @@ CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(CORE + t for t in ("str", "int", "float", "bool", "null"))
 _DROPPED_TYPES = frozenset({CORE + "timestamp", CORE + "value"})
 # Characters YAML 1.1 allows in a stream (spec 5.1); others are a located error, not a ReaderError.
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 YamlPath = tuple[Any, ...]
@@ -125,7 +127,7 @@ def show_tag(tag: str) -> str:
 class _Scalar(ScalarNode):
     """A scalar node that remembers whether its tag was written (`!!int 1`) or resolved."""
 
-    def __init__(self, tag: str, event: ScalarEvent, explicit: bool) -> None:
+    def __init__(self, tag: str, event: Any, explicit: bool) -> None:
         super().__init__(tag, event.value, event.start_mark, event.end_mark, event.style)
         self.explicit = explicit
 
@@ -182,8 +184,8 @@ class _Composer:
 
     def node(self, depth: int, path: YamlPath) -> Node:
         parser = self.parser
-        event = parser.peek_event()
-        mark = event.start_mark
+        event: Any = parser.peek_event()
+        mark: Any = event.start_mark
         if isinstance(event, AliasEvent):
             parser.get_event()
             anchor = event.anchor
@@ -213,6 +215,7 @@ class _Composer:
             self.open.add(anchor)
         before = (self.nodes, self.chars)
         node: Node
+        tag: Any
         if isinstance(event, ScalarEvent):
             parser.get_event()
             tag = event.tag
@@ -226,7 +229,7 @@ class _Composer:
             tag = event.tag
             if tag is None or tag == "!":
                 tag = self.resolver.resolve(SequenceNode, None, event.implicit)
-            node = SequenceNode(tag, [], event.start_mark, None, event.flow_style)
+            node = SequenceNode(tag, [], mark, None, event.flow_style)
             self._count(1, 0, mark, path)
             while not parser.check_event(SequenceEndEvent):
                 node.value.append(self.node(depth + 1, (*path, len(node.value))))
@@ -236,7 +239,7 @@ class _Composer:
             tag = event.tag
             if tag is None or tag == "!":
                 tag = self.resolver.resolve(MappingNode, None, event.implicit)
-            node = MappingNode(tag, [], event.start_mark, None, event.flow_style)
+            node = MappingNode(tag, [], mark, None, event.flow_style)
             self._count(1, 0, mark, path)
             while not parser.check_event(MappingEndEvent):
                 key = self.node(depth + 1, path)
@@ -304,8 +307,8 @@ class _Constructor:
         for key_node, value_node in node.value:
             if isinstance(key_node, ScalarNode) and key_node.tag == CORE + "merge":
                 for source in self.merge_sources(value_node, path):
-                    for key, value in self.mapping(source, path).items():
-                        merged.setdefault(key, value)
+                    for merged_key, value in self.mapping(source, path).items():
+                        merged.setdefault(merged_key, value)
                 continue
             key = self.key(key_node, path)
             if key is None:
@@ -359,7 +362,9 @@ class _Constructor:
             return node.value
         if tag == CORE + "null":
             return None
-        kind = {CORE + "int": "a whole number", CORE + "float": "a number"}.get(tag, "true or false")
+        kind = {CORE + "int": "a whole number", CORE + "float": "a number"}.get(
+            tag, "true or false"
+        )
         try:
             return _CONSTRUCT[tag](node)
         except (ValueError, KeyError, OverflowError, TypeError):

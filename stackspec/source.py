@@ -53,12 +53,12 @@ class StackFile:
         """The value at `path` below `config` as written in the file, or None."""
         node: Any = self.config
         for step in path:
-            if isinstance(node, dict) and step in node:
-                node = node[step]
-            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-                node = node[step]
-            else:
+            found = (isinstance(node, dict) and step in node) or (
+                isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+            )
+            if not found:
                 return None
+            node = node[step]
         return node
 
 
@@ -71,7 +71,7 @@ def display_name(path: Path) -> str:
 
 
 def read_stack_file(path: Path) -> StackFile:
-    """Parse `path`; raise SpecError (never a YAML, OS or decoding exception) when it cannot be read."""
+    """Parse `path`; raise SpecError (never a YAML, OS or decoding error) when it cannot be read."""
     shown = display_name(path)
     try:
         return _read(path, shown)
@@ -188,7 +188,7 @@ def _located(shown: str, problem: YamlProblem) -> Located:
 
 
 def dotted(path: YamlPath) -> str:
-    """`("config", "backend-storage:tags", "a")` → `backend-storage:tags.a` (the key as users write it)."""
+    """`("config", "backend-storage:tags", "a")` → `backend-storage:tags.a` (as users write it)."""
     parts = [str(p) for p in path]
     if parts[:1] == ["config"] and len(parts) > 1:
         parts = parts[1:]
@@ -198,7 +198,7 @@ def dotted(path: YamlPath) -> str:
 def _unwrap_secure(
     config: dict[str, Any],
 ) -> tuple[dict[str, Any], set[str], set[YamlPath]]:
-    """Replace `{secure: ...}` values with a placeholder; return the keys and paths that held one."""
+    """Replace `{secure: ...}` values with a placeholder; return the keys and paths holding one."""
     secret_keys: set[str] = set()
     secret_paths: set[YamlPath] = set()
 
