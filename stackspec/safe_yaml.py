@@ -52,8 +52,9 @@ MAX_FILE_BYTES = 1 << 20
 """A stack file larger than 1 MiB is refused before it is parsed (the shipped ones are < 8 KiB)."""
 MAX_DEPTH = 64
 """Nesting depth of mappings and lists (the shipped files nest 7 deep)."""
-MAX_NODES = 100_000
-"""Values in the document once aliases are expanded (the shipped files hold < 1,000)."""
+MAX_NODES = 25_000
+"""Values in the document once aliases are expanded (the shipped files hold < 1,000; composing
+25,000 takes ~0.2 s, so a file of many small values is refused quickly too)."""
 MAX_SCALAR_CHARS = 4 << 20
 """Characters of all scalars once aliases are expanded (4 MiB): bounds what `plan` serialises."""
 

@@ -247,7 +247,7 @@ def structure_cases() -> Iterator[Case]:
         "structure",
         "many-values",
         _with("  x: [" + ",".join(["1"] * 120_000) + "]\n"),
-        "100,000 values",
+        "values once aliases are expanded",
         committed=False,
     )
     yield Case("structure", "long-line", _with("  x: " + "a" * 500_000 + "\n"), committed=False)
