@@ -93,9 +93,15 @@ _CoreResolver.yaml_implicit_resolvers = {
 }
 
 
+USE_LIBYAML = True
+"""Parse with libyaml when PyYAML was built with it (tests turn it off to cover the fallback)."""
+
+
 def _event_source(text: str) -> Any:
     """A parser object with check_event/peek_event/get_event/dispose over `text`."""
     try:
+        if not USE_LIBYAML:
+            raise ImportError("libyaml turned off")
         from yaml._yaml import CParser  # type: ignore[import-not-found]
 
         return CParser(text)

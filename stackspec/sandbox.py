@@ -39,6 +39,10 @@ MAX_SIZE = 100_000
 """Largest string (characters) or value (items, counting nested ones) a template may build."""
 MAX_INT_BITS = 4_096
 """Largest integer an operator may produce (about 1,233 decimal digits)."""
+MAX_BUILT = 100 * MAX_SIZE
+"""Characters/items all templates of one stack file may build in total: each result is
+bounded by MAX_SIZE, but lazy pipelines (`range(10000)|map('center', 99999)|list`) can
+build many such results before any one check sees them all."""
 RENDER_BUDGET_SECONDS = 1.0
 """Wall-clock time all templates of one stack file may take together."""
 
@@ -103,21 +107,27 @@ _PERCENT = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _DIGITS = re.compile(r"\d+")
 
 
-def _check_percent(template: str) -> None:
-    for width, precision in _PERCENT.findall(template):
+def _check_percent(template: str, argument_weight: int) -> None:
+    conversions = _PERCENT.findall(template)
+    for width, precision in conversions:
         for number in (width, precision):
             if number == "*":
                 raise TemplateRefused("a `*` width in a `%` format is not allowed")
-            if number and int(number) > MAX_SIZE:
+            if number and (len(number) > 6 or int(number) > MAX_SIZE):
                 raise TemplateLimit(f"a `%` format width of {number} exceeds {MAX_SIZE:,}")
+    # Each conversion may write a whole argument (`'%(a)s' * 10000 % {'a': big}`).
+    if len(template) + len(conversions) * argument_weight > MAX_SIZE:
+        raise _too_big("a `%` format")
 
 
-def _check_format_spec(template: str) -> None:
+def _check_format_spec(template: str, argument_weight: int) -> None:
     try:
         fields = list(string.Formatter().parse(template))
     except ValueError:
         return  # str.format reports it
-    for _literal, _name, spec, _conversion in fields:
+    replacements = 0
+    for _literal, name, spec, _conversion in fields:
+        replacements += name is not None
         if not spec:
             continue
         if "{" in spec:
@@ -125,14 +135,17 @@ def _check_format_spec(template: str) -> None:
         for number in _DIGITS.findall(spec):
             if len(number) > 6 or int(number) > MAX_SIZE:
                 raise TemplateLimit(f"a format width of {number} exceeds {MAX_SIZE:,}")
+    # Each field may write a whole argument (`('{0}' * 30000).format(big)`).
+    if len(template) + replacements * argument_weight > MAX_SIZE:
+        raise _too_big("a format")
 
 
 def _too_big(what: str) -> TemplateLimit:
     return TemplateLimit(f"{what} would exceed {MAX_SIZE:,} characters or items")
 
 
-def _replaced_length(text: str, old: str, new: str, count: int | None) -> int:
-    hits = len(text) + 1 if old == "" else text.count(old)
+def _replaced_length(text: Any, old: Any, new: Any, count: int | None) -> int:
+    hits = len(text) + 1 if len(old) == 0 else text.count(old)
     if count is not None and count >= 0:
         hits = min(hits, count)
     return len(text) + hits * (len(new) - len(old))
@@ -215,6 +228,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         )
         self.budget = budget
         self.memo: dict[int, tuple[Any, int]] = {}
+        self.built = 0
         self.globals = {"range": self._range, "dict": dict}
         checked: dict[str, Callable[..., Any]] = {
             "batch": self._batch,
@@ -225,6 +239,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             "replace": self._replace,
             "slice": self._slice,
             "sum": self._sum,
+            "tojson": self._tojson,
             "wordwrap": self._wordwrap,
         }
         self.filters = {
@@ -241,14 +256,28 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             self.memo.clear()
         return weigh(value, self.memo)
 
-    def _bounded_args(self, args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> None:
+    def _bounded_args(self, args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> int:
         total = sum(self.weigh(a) for a in args) + sum(self.weigh(v) for v in kwargs.values())
         if total > MAX_SIZE:
             raise _too_big(what)
+        return total
 
     def _bounded(self, value: Any, what: str) -> Any:
         if self.weigh(value) > MAX_SIZE:
             raise _too_big(what)
+        return value
+
+    def _produced(self, value: Any, what: str) -> Any:
+        """Bound a value a filter, call or operator built, and count it toward MAX_BUILT."""
+        weight = self.weigh(value)
+        if weight > MAX_SIZE:
+            raise _too_big(what)
+        self.built += weight
+        if self.built > MAX_BUILT:
+            raise TemplateLimit(
+                f"the stack file's templates build more than {MAX_BUILT:,} characters or "
+                "items in total"
+            )
         return value
 
     def _finalize(self, value: Any) -> Any:
@@ -266,7 +295,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             if total > MAX_SIZE:
                 raise _too_big("the rendered text")
             out.append(piece)
-        return "".join(out)
+        return str(self._produced("".join(out), "the rendered text"))
 
     def join_pieces(self, pieces: Iterable[Any]) -> str:
         """The `~` operator: each operand weighed before it becomes text."""
@@ -335,18 +364,18 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             ):
                 raise _too_big("a concatenation (`+`)")
         elif operator == "%" and isinstance(left, str):
-            _check_percent(left)
-            self._bounded(right, "the arguments of a `%` format")
-        return super().call_binop(context, operator, left, right)
+            if self.weigh(right) > MAX_SIZE:
+                raise _too_big("the arguments of a `%` format")
+            _check_percent(left, self.weigh(right))
+        return self._produced(super().call_binop(context, operator, left, right), "an operator")
 
     def format_string(
         self, s: str, args: tuple[Any, ...], kwargs: dict[str, Any], format_func: Any = None
     ) -> str:
         """Jinja < 3.1.5 routes `str.format` here."""
-        _check_format_spec(s)
-        self._bounded_args(args, kwargs, "the arguments of str.format")
+        _check_format_spec(s, self._bounded_args(args, kwargs, "the arguments of str.format"))
         parent: Any = super()
-        return self._bounded(parent.format_string(s, args, kwargs, format_func), "a format")
+        return str(self._produced(parent.format_string(s, args, kwargs, format_func), "a format"))
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """Jinja >= 3.1.5 wraps `str.format` / `format_map` here: check widths and sizes first."""
@@ -356,9 +385,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         template = value.__self__
 
         def checked(*args: Any, **kwargs: Any) -> str:
-            _check_format_spec(template)
-            self._bounded_args(args, kwargs, "the arguments of str.format")
-            return self._bounded(wrapped(*args, **kwargs), "a format")  # type: ignore[no-any-return]
+            weight = self._bounded_args(args, kwargs, "the arguments of str.format")
+            _check_format_spec(template, weight)
+            return str(self._produced(wrapped(*args, **kwargs), "a format"))
 
         return functools.update_wrapper(checked, wrapped)
 
@@ -378,7 +407,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             self._check_method(owner, name, args, kwargs)
         self._bounded_args(args, kwargs, "the arguments of a call")
         result = super().call(__context, __obj, *args, **kwargs)
-        return self._bounded(result, f"the result of {name or 'a call'}()")
+        return self._produced(result, f"the result of {name or 'a call'}()")
 
     def _check_method(self, owner: Any, name: str, args: tuple[Any, ...], kw: Any) -> None:
         if name in ("center", "ljust", "rjust", "zfill"):
@@ -387,7 +416,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
                 raise _too_big(f"str.{name}()")
         elif name == "expandtabs":
             size = args[0] if args else kw.get("tabsize", 8)
-            if isinstance(size, int) and size * (owner.count("\t") + 1) > MAX_SIZE:
+            tabs = owner.count("\t" if isinstance(owner, str) else b"\t")
+            if isinstance(size, int) and size * (tabs + 1) > MAX_SIZE:
                 raise _too_big("str.expandtabs()")
         elif name == "join" and args:
             items = list(args[0]) if not isinstance(args[0], str) else args[0]
@@ -397,8 +427,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             old, new = args[0], args[1]
             count = args[2] if len(args) > 2 else kw.get("count")
             if (
-                isinstance(old, str)
-                and isinstance(new, str)
+                isinstance(old, str | bytes)
+                and isinstance(new, str | bytes)
                 and _replaced_length(owner, old, new, count) > MAX_SIZE
             ):
                 raise _too_big("str.replace()")
@@ -420,7 +450,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             self._bounded_args(values, kwargs, f"the input of the `{name}` filter")
             if check is not None:
                 check(*values, **kwargs)
-            return self._bounded(func(*args, **kwargs), f"the result of the `{name}` filter")
+            return self._produced(func(*args, **kwargs), f"the result of the `{name}` filter")
 
         return guarded
 
@@ -429,10 +459,16 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if isinstance(width, int) and width > MAX_SIZE:
             raise _too_big("the `center` filter")
 
-    @staticmethod
-    def _format(value: Any, *args: Any, **kwargs: Any) -> None:
+    def _format(self, value: Any, *args: Any, **kwargs: Any) -> None:
         if isinstance(value, str):
-            _check_percent(value)
+            _check_percent(value, self._bounded_args(args, kwargs, "the `format` filter"))
+
+    @staticmethod
+    def _tojson(value: Any, indent: Any = None) -> None:
+        # json.dumps(indent=10**9) writes 10**9 spaces per nesting level.
+        step = len(indent) if isinstance(indent, str) else indent
+        if isinstance(step, int) and step > 16:
+            raise TemplateLimit("a `tojson` indent of more than 16")
 
     @staticmethod
     def _indent(s: Any, width: Any = 4, *args: Any, **kwargs: Any) -> None:

@@ -16,7 +16,7 @@ _FUZZ = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 }
-settings.register_profile("ci", max_examples=300, **_FUZZ)
+settings.register_profile("ci", max_examples=200, **_FUZZ)
 settings.register_profile("long", max_examples=4_000, **_FUZZ)
 
 

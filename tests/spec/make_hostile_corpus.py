@@ -323,6 +323,21 @@ TEMPLATE_PAYLOADS: dict[str, tuple[str, str | None]] = {
     "float-overflow": ("{{ 10.0 ** 10000 }}", "OverflowError"),
     "int-to-huge-str": ("{{ ('9'*5000)|int }}", None),  # Jinja's `int` falls back to 0
     "expandtabs": ("{{ 'a\\tb'.expandtabs(10**9) }}", "exceed"),
+    "bytes-replace": (
+        "{{ ('a'*50000).encode().replace(''.encode(), ('x'*50000).encode()) }}",
+        "exceed",
+    ),
+    "tojson-indent": ("{{ {'a': [1]}|tojson(indent=10**9) }}", "indent"),
+    "percent-amplify": ("{{ ('%(a)s' * 10000) % {'a': 'x'*50000} }}", "exceed"),
+    "format-amplify": ("{{ ('{0}' * 30000).format('x'*50000) }}", "exceed"),
+    "format-map-amplify": ("{{ ('{a}' * 30000).format_map({'a': 'x'*50000}) }}", "exceed"),
+    "lazy-map-center": ("{{ range(10000)|map('string')|map('center', 99999)|list }}", "in total"),
+    "macro-in-loop": (
+        "{% macro m() %}{{ 'x'|center(99999) }}{% endmacro %}"
+        "{% for i in range(10000) %}{% set a = m() %}{% endfor %}",
+        "in total",
+    ),
+    "format-filter-amplify": ("{{ ('%s' * 30000)|format(*(['x'*3]*30000)) }}", None),
 }
 """Abusive templates and what the loader's error must say about each (None: may load)."""
 

@@ -314,3 +314,32 @@ def test_an_alias_bomb_is_refused_in_milliseconds(tmp_path: Path) -> None:
         "are expanded (an alias counts as the size of what it names): refused as an alias "
         "bomb or a runaway file"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("structure/billion-laughs-353.yaml", "alias bomb"),
+        ("structure/recursive-alias-map.yaml", "recursive alias"),
+        ("structure/deep-flow-list-5000.yaml", "nested more than 64"),
+        ("tags/python-object.yaml", "is not allowed"),
+        ("keys/complex-list-key.yaml", "a key must be"),
+        ("encoding/surrogate-escape.yaml", "lone surrogate"),
+        ("structure/two-documents.yaml", "more than one YAML document"),
+    ],
+)
+def test_without_libyaml_the_pure_python_parser_gives_the_same_errors(
+    monkeypatch: pytest.MonkeyPatch, name: str, says: str
+) -> None:
+    from stackspec import safe_yaml
+
+    monkeypatch.setattr(safe_yaml, "USE_LIBYAML", False)
+    with pytest.raises(SpecError, match=says):
+        load_stack_file(REPO / "tests" / "data" / "hostile_stacks" / name)
+
+
+def test_without_libyaml_the_shipped_stacks_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackspec import safe_yaml
+
+    monkeypatch.setattr(safe_yaml, "USE_LIBYAML", False)
+    assert load_stack_file(REPO / "stacks" / "Pulumi.prod.yaml").tier == "prod"
