@@ -51,6 +51,10 @@ class TemplateLimit(Exception):
     """A template asked for more than a limit allows (size, range, time)."""
 
 
+class FileBudgetSpent(TemplateLimit):
+    """The whole stack file's budget (time, or total built) is spent: stop rendering it."""
+
+
 class TemplateRefused(Exception):
     """A template used a construct stack-file templates may not use."""
 
@@ -65,7 +69,7 @@ class Budget:
     def check(self) -> None:
         """Raise TemplateLimit once the deadline has passed."""
         if time.monotonic() > self.deadline:
-            raise TemplateLimit(
+            raise FileBudgetSpent(
                 f"the stack file's templates took longer than {self.seconds:g} s to render"
             )
 
@@ -274,7 +278,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             raise _too_big(what)
         self.built += weight
         if self.built > MAX_BUILT:
-            raise TemplateLimit(
+            raise FileBudgetSpent(
                 f"the stack file's templates build more than {MAX_BUILT:,} characters or "
                 "items in total"
             )
@@ -518,6 +522,7 @@ __all__ = [
     "RENDER_BUDGET_SECONDS",
     "BoundedSandbox",
     "Budget",
+    "FileBudgetSpent",
     "SecurityError",
     "TemplateLimit",
     "TemplateRefused",

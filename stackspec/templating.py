@@ -31,6 +31,7 @@ from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from .sandbox import (
     BoundedSandbox,
     Budget,
+    FileBudgetSpent,
     SecurityError,
     TemplateLimit,
     TemplateRefused,
@@ -57,7 +58,7 @@ class _Renderer:
         self.budget = Budget()
         self.environment: BoundedSandbox | None = None
         self.compiled: dict[str, Any] = {}
-        self.out_of_time = False
+        self.spent = False
 
     def tree(self, value: Any, variables: dict[str, Any], path: tuple[Any, ...]) -> Any:
         if isinstance(value, dict):
@@ -71,12 +72,12 @@ class _Renderer:
         return value
 
     def render(self, text: str, variables: dict[str, Any], path: tuple[Any, ...]) -> str:
-        if self.out_of_time:  # reported once, at the value that ran out
+        if self.spent:  # the file's budget was reported once, at the value that spent it
             return text
         try:
             return self._render(text, variables)
         except TemplateLimit as exc:
-            self.out_of_time = "took longer" in str(exc)
+            self.spent = isinstance(exc, FileBudgetSpent)
             self.report(path, f"template exceeds a limit: {exc}")
         except TemplateRefused as exc:
             self.report(path, f"template refused: {exc}")
