@@ -26,6 +26,7 @@ import re
 import string
 import time
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from jinja2 import StrictUndefined, nodes
@@ -97,7 +98,8 @@ def weigh(value: Any, memo: dict[int, tuple[Any, int]], limit: int = MAX_SIZE) -
         return memo[key][1]
     memo[key] = (value, limit + 1)
     total = 1
-    items: Iterable[Any] = value.items() if isinstance(value, dict) else value
+    # A dict's keys and values, not its (key, value) tuples: those are new objects each time.
+    items: Iterable[Any] = chain.from_iterable(value.items()) if isinstance(value, dict) else value
     for item in items:
         total += weigh(item, memo, limit)
         if total > limit:
