@@ -89,6 +89,29 @@ def measure_files(directory: Path) -> None:
         )
 
 
+def corpus() -> None:
+    """Per class of tests/data/hostile_stacks: files, outcomes and the slowest load."""
+    from tests.spec.test_hostile_corpus import CORPUS, MANIFEST, load_in_child
+
+    results = load_in_child([CORPUS / name for name in sorted(MANIFEST)])
+    by_group: dict[str, Counter[str]] = {}
+    slowest: dict[str, float] = {}
+    for name in sorted(MANIFEST):
+        group = name.split("/", 1)[0]
+        result = results[str(CORPUS / name)]
+        by_group.setdefault(group, Counter())[result["outcome"]] += 1
+        slowest[group] = max(slowest.get(group, 0.0), result["seconds"])
+    print(
+        f"{'corpus class':14} {'files':>5} {'loaded':>6} {'error':>6} {'other':>6} {'slowest':>8}"
+    )
+    for group, counts in sorted(by_group.items()):
+        other = sum(counts.values()) - counts["loaded"] - counts["spec-error"]
+        print(
+            f"{group:14} {sum(counts.values()):>5} {counts['loaded']:>6} "
+            f"{counts['spec-error']:>6} {other:>6} {slowest[group] * 1000:>6.0f}ms"
+        )
+
+
 def fuzz(cases: int, directory: Path) -> int:
     """Run both fuzz strategies `cases` times each; return the count of forbidden exceptions."""
     from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -154,6 +177,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         measure_files(Path(tmp))
+        corpus()
         if not args.no_fuzz:
             crashes = fuzz(args.cases, Path(tmp))
             sys.exit(1 if crashes else 0)
