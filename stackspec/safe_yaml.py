@@ -29,6 +29,7 @@ Every problem is a `YamlProblem` with a line, column and key path.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -373,7 +374,7 @@ class _Constructor:
             tag, "true or false"
         )
         try:
-            return _CONSTRUCT[tag](node)
+            value = _CONSTRUCT[tag](node)
         except (ValueError, KeyError, OverflowError, TypeError):
             # The value is not echoed: it may sit below a `secure:` key.
             if getattr(node, "explicit", True):
@@ -381,6 +382,11 @@ class _Constructor:
             else:  # only a number too long for Python's int() (4,300 digits) gets here
                 self.problem(node, path, "is a number too large to read; quote it if it is text")
             return None
+        if isinstance(value, float) and not math.isfinite(value):
+            # JSON (Pulumi's config objects, our plan) has no NaN or infinity.
+            self.problem(node, path, "is not a finite number; quote it if it is text")
+            return None
+        return value
 
 
 _CONSTRUCT: dict[str, Callable[[ScalarNode], Any]] = {

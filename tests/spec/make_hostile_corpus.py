@@ -156,7 +156,8 @@ def tag_cases() -> Iterator[Case]:
     )
     yield Case("tags", "null-tag", _with("  x: !!null\n"))
     yield Case("tags", "huge-implicit-int", _with("  x: " + "9" * 5000 + "\n"), "too large")
-    yield Case("tags", "huge-float", _with("  x: 1e999999\n"))
+    yield Case("tags", "huge-float", _with("  x: 1.0e+999999\n"), "not a finite number")
+    yield Case("tags", "nan", _with("  x: [.nan, .inf, -.Inf]\n"), "not a finite number")
 
 
 def date_cases() -> Iterator[Case]:
