@@ -7,10 +7,20 @@ Manager). A :class:`Redactor` learns the second kind from the data it is shown, 
 masks both kinds in structures and scrubs known values out of free text. Renderers
 redact *before* they reformat (collapse whitespace, truncate, escape), so no reformatting
 can split a secret into pieces that no longer match.
+
+Where the key is not a mapping key, the same rule applies to what stands for one:
+
+* a ``{"name": "app.password", "value": "..."}`` pair (RDS and ElastiCache parameters,
+  Kubernetes ``env`` entries, ``{"key", "value"}`` tag lists): the name is the key;
+* a string holding a JSON document (IAM policies, container definitions): it is parsed,
+  redacted, and written back only when something in it was secret;
+* free text: ``password=...`` assignments, ``"token": "..."`` pairs and the password of a
+  ``scheme://user:password@host`` URL are masked even when the value was never learnt.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -19,20 +29,160 @@ SECRET = "[secret]"
 """What a redacted value looks like in every output form."""
 
 CREDENTIAL_WORD = re.compile(
-    r"pass(?:word|wd|phrase)|pwd|secret|token|api[-_ ]?key|auth|credential|"
-    r"private[-_ ]?key|access[-_ ]?key|session[-_ ]?key|signing[-_ ]?key|cookie",
+    # `auth` but not `authentication`: `authenticationMode: iam` or `authentication:
+    # password` name a *setting* (and policies and reviewers need them), while `authToken`,
+    # `REDIS_AUTH` or `basicAuth` hold the credential itself.
+    r"pass(?:word|wd|phrase)|pwd|secret|token|api[-_ .]?key|auth(?!entic)|credential|"
+    r"private[-_ .]?key|access[-_ .]?key|session[-_ .]?key|signing[-_ .]?key|cookie",
     re.IGNORECASE,
 )
 """A key containing one of these words holds a credential (or something as sensitive)."""
 
+DESCRIPTORS = frozenset(
+    {
+        "arn",
+        "arns",
+        "id",
+        "ids",
+        "name",
+        "names",
+        "ref",
+        "refs",
+        "version",
+        "versions",
+        "mode",
+        "type",
+        "kind",
+        "enabled",
+        "required",
+        "validation",
+        "encryption",
+        "count",
+        "status",
+        "length",
+        "policy",
+    }
+)
+"""Last words of keys that describe a credential instead of holding one.
+
+``masterSecretArn``, ``secretId``, ``passwordWoVersion``, ``password_encryption``,
+``skipCredentialsValidation``, ``kms:EncryptionContext:SecretARN``: an ARN, an id, a
+version counter or a mode is what reviewers and policies need to see, and learning such a
+value as a "known secret" would scrub every mention of that ARN from the whole report.
+"""
+
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+_SETTING_WORDS = frozenset(
+    {
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "null",
+        "none",
+        "nil",
+        "enabled",
+        "disabled",
+        "required",
+        "optional",
+        "preferred",
+        "default",
+        "iam",
+        "password",
+        "token",
+        "secret",
+        "[unknown]",
+    }
+)
+# Values that name a setting rather than being a credential (`CACHE_AUTH: password`):
+# still masked where they stand, but never learnt, or every "password" in every violation
+# message would be scrubbed.
+
+NAME_FIELDS = frozenset({"name", "key", "parametername", "parameterkey", "optionname"})
+VALUE_FIELDS = frozenset({"value", "values", "parametervalue", "optionvalue"})
+"""`{name, value}`-shaped entries whose name names a credential hide their value."""
+
+MAX_DEPTH = 64
+"""Deeper than this, a structure is masked whole (no plan is legitimately this deep)."""
+MAX_DOCUMENT = 1_000_000
+"""Strings longer than this are not parsed as embedded JSON documents (only scrubbed)."""
+
 _MIN_KNOWN = 4
 # Shorter "known secrets" are not scrubbed from free text: replacing every "ab" in a
 # report would destroy it and reveal nothing a 3-character secret did not already.
+_MIN_FRAGMENT = 8
+# A truncated secret (`'s3cr3tpa...'`) is scrubbed when at least this much of it shows.
+_ELLIPSIS = re.compile(r"\.\.\.|…")
+
+_KEY = r"[A-Za-z_][\w.\-]*"
+_ASSIGNMENT = re.compile(
+    rf"(?P<key>{_KEY})(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,;&\"'}}\])]+)"
+)
+_QUOTED_PAIR = re.compile(
+    rf"(?P<q>[\"'])(?P<key>{_KEY})(?P=q)(?P<sep>\s*:\s*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
+)
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)(?P<value>[^\s@/]+)(?=@)")
+
+
+def _last_word(key: str) -> str:
+    words = _WORDS.findall(key)
+    return words[-1].lower() if words else ""
 
 
 def is_credential_key(key: object) -> bool:
-    """Whether a mapping key (any nesting, any case, any separator) names a credential."""
-    return isinstance(key, str) and CREDENTIAL_WORD.search(key) is not None
+    """Whether a mapping key (any nesting, any case, any separator) names a credential.
+
+    ``dbPassword``, ``client-secret``, ``app.password``, ``x-api-key`` do; keys that only
+    describe a credential (``masterSecretArn``, ``passwordWoVersion``) do not.
+    """
+    if not isinstance(key, str) or CREDENTIAL_WORD.search(key) is None:
+        return False
+    return _last_word(key) not in DESCRIPTORS
+
+
+def is_credential_path(path: str) -> bool:
+    """Whether any step of a key path (``databases.orders.parameters.dbPassword``,
+    ``parameters["app.password"]``, ``backend-storage:auth.token``) names a credential."""
+    if is_credential_key(path.rsplit(":", 1)[-1]):
+        return True
+    return any(is_credential_key(step) for step in re.split(r"[.\[\]\"=:]+", path) if step)
+
+
+def _pair_is_credential(entry: dict[Any, Any]) -> bool:
+    """A `{name: "app.password", value: ...}` entry: its value is a credential."""
+    for field, value in entry.items():
+        if isinstance(field, str) and field.lower() in NAME_FIELDS and is_credential_key(value):
+            return True
+    return False
+
+
+def _child_is_credential(entry: dict[Any, Any], key: Any, pair: bool) -> bool:
+    if is_credential_key(key):
+        return True
+    return pair and isinstance(key, str) and key.lower() in VALUE_FIELDS
+
+
+def _embedded(value: str) -> Any:
+    """The JSON object or array a string holds (a policy document), else None."""
+    if len(value) > MAX_DOCUMENT or not value.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):
+        return None
+    return parsed if isinstance(parsed, dict | list) else None
+
+
+def _variants(text: str) -> set[str]:
+    """`text` as the reformatting a renderer might apply before it is scrubbed shows it."""
+    forms = {text, " ".join(text.split())}
+    forms.add(json.dumps(text)[1:-1])
+    forms.add(json.dumps(text, ensure_ascii=False)[1:-1])
+    forms.add(repr(text)[1:-1])
+    return {f for f in forms if len(f) >= _MIN_KNOWN}
 
 
 class Redactor:
@@ -44,58 +194,156 @@ class Redactor:
         for value in known:
             self.learn(value)
 
+    @property
+    def known(self) -> frozenset[str]:
+        """Every form of every secret learnt so far (for a child process to reuse)."""
+        return frozenset(self._known)
+
     def learn(self, value: object) -> None:
         """Remember `value` (a string or number) as a secret to scrub from any text."""
-        if isinstance(value, bool) or value is None:
+        if isinstance(value, bool) or value is None or isinstance(value, dict | list | tuple):
             return
         text = str(value)
-        if len(text) >= _MIN_KNOWN and text != SECRET and text not in self._known:
-            self._known.add(text)
+        if len(text) < _MIN_KNOWN or text in (SECRET, "[unknown]"):
+            return
+        if text.strip().lower() in _SETTING_WORDS:
+            return
+        new = _variants(text) - self._known
+        if new:
+            self._known |= new
             self._pattern = None
 
-    def collect(self, data: Any, under_credential: bool = False) -> None:
+    def collect(self, data: Any, under_credential: bool = False, depth: int = 0) -> None:
         """Learn every scalar that sits under a credential-named key in `data`."""
+        if depth > MAX_DEPTH:
+            return
         if isinstance(data, dict):
+            pair = _pair_is_credential(data)
             for key, value in data.items():
-                self.collect(value, under_credential or is_credential_key(key))
+                self.collect(
+                    value, under_credential or _child_is_credential(data, key, pair), depth + 1
+                )
         elif isinstance(data, list | tuple):
             for value in data:
-                self.collect(value, under_credential)
+                self.collect(value, under_credential, depth + 1)
         elif under_credential:
             self.learn(data)
+        elif isinstance(data, str):
+            document = _embedded(data)
+            if document is not None:
+                self.collect(document, False, depth + 1)
 
     def text(self, value: str) -> str:
-        """`value` with every known secret replaced by the marker."""
-        if not self._known or not value:
+        """`value` with every known secret, credential assignment and URL password masked."""
+        if not value:
             return value
-        if self._pattern is None:
-            # Longest first, so a secret that contains another is removed whole.
-            ordered = sorted(self._known, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
-        return self._pattern.sub(SECRET, value)
+        if self._known:
+            if self._pattern is None:
+                # Longest first, so a secret that contains another is removed whole.
+                ordered = sorted(self._known, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            value = self._pattern.sub(SECRET, value)
+            if _ELLIPSIS.search(value):
+                value = self._fragments(value)
+        return _scrub_patterns(value)
 
-    def data(self, data: Any, under_credential: bool = False) -> Any:
+    def _fragments(self, value: str) -> str:
+        """Scrub truncated secrets: `'s3cr3tpa...'` or `'...assw0rd'` around an ellipsis."""
+        out = value
+        for mark in reversed(list(_ELLIPSIS.finditer(value))):
+            before, after = out[: mark.start()], out[mark.end() :]
+            cut_before = max((_shared_prefix(before, s) for s in self._known), default=0)
+            cut_after = max((_shared_suffix(after, s) for s in self._known), default=0)
+            if cut_before or cut_after:
+                out = before[: len(before) - cut_before] + SECRET + after[cut_after:]
+        return out
+
+    def data(self, data: Any, under_credential: bool = False, depth: int = 0) -> Any:
         """A copy of `data`: credential-keyed scalars masked, known secrets scrubbed.
 
         Booleans and nulls are kept (``manageMasterUserPassword: true`` is no secret and
-        reviewers need it); containers under a credential key keep their shape.
+        reviewers need it); containers under a credential key keep their shape. A string
+        holding a JSON document is redacted inside and re-encoded only if that changed it.
         """
+        if depth > MAX_DEPTH:
+            return SECRET
         if isinstance(data, dict):
+            pair = _pair_is_credential(data)
             return {
                 (self.text(k) if isinstance(k, str) else k): self.data(
-                    v, under_credential or is_credential_key(k)
+                    v, under_credential or _child_is_credential(data, k, pair), depth + 1
                 )
                 for k, v in data.items()
             }
         if isinstance(data, list | tuple):
-            return [self.data(v, under_credential) for v in data]
+            return [self.data(v, under_credential, depth + 1) for v in data]
         if isinstance(data, bool) or data is None:
             return data
         if under_credential and data not in ("", SECRET):
             return SECRET
         if isinstance(data, str):
+            document = _embedded(data)
+            if document is not None:
+                redacted = self.data(document, False, depth + 1)
+                if redacted != document:
+                    return json.dumps(redacted)
             return self.text(data)
         return data
+
+    def scrub(self, data: Any, depth: int = 0) -> Any:
+        """A copy of `data` with known secrets scrubbed from every string; no key rules.
+
+        For structure that is not data (URNs, option names, summaries): its keys name
+        properties (``additional_secret_outputs: ["password"]``), not credentials.
+        """
+        if depth > MAX_DEPTH:
+            return SECRET
+        if isinstance(data, dict):
+            return {
+                (self.text(k) if isinstance(k, str) else k): self.scrub(v, depth + 1)
+                for k, v in data.items()
+            }
+        if isinstance(data, list | tuple):
+            return [self.scrub(v, depth + 1) for v in data]
+        if isinstance(data, str):
+            return self.text(data)
+        return data
+
+
+def _shared_prefix(before: str, secret: str) -> int:
+    """Length of the longest start of `secret` (>= _MIN_FRAGMENT) that `before` ends with."""
+    for k in range(min(len(secret) - 1, len(before)), _MIN_FRAGMENT - 1, -1):
+        if before.endswith(secret[:k]):
+            return k
+    return 0
+
+
+def _shared_suffix(after: str, secret: str) -> int:
+    """Length of the longest end of `secret` (>= _MIN_FRAGMENT) that `after` starts with."""
+    for k in range(min(len(secret) - 1, len(after)), _MIN_FRAGMENT - 1, -1):
+        if after.startswith(secret[-k:]):
+            return k
+    return 0
+
+
+def _masked_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    bare = value.strip("\"'")
+    if not is_credential_key(match.group("key")) or bare in ("", SECRET):
+        return match.group(0)
+    if bare.lower() in _SETTING_WORDS:
+        return match.group(0)
+    quote = value[0] if value[:1] in ("'", '"') else ""
+    return match.group(0)[: match.start("value") - match.start()] + f"{quote}{SECRET}{quote}"
+
+
+def _scrub_patterns(value: str) -> str:
+    if "=" in value:
+        value = _ASSIGNMENT.sub(_masked_value, value)
+    if ":" in value:
+        value = _QUOTED_PAIR.sub(_masked_value, value)
+        value = _URL_PASSWORD.sub(lambda m: m.group("head") + SECRET, value)
+    return value
 
 
 def redact(data: Any, known: Iterable[str] = ()) -> Any:
