@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import re
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from stackspec import SpecError, load_stack_file
+from stackspec.source import read_stack_file
 
 from .commands.apply import apply
 from .commands.review import review
 from .commands.verify import verify
 from .engine import ProgramError
 from .planner import eprint, plan_stack
+from .redact import SECRET, Redactor, is_credential_path
 from .report import render
 from .workspace import find_program, stack_file, stacks
 
@@ -43,6 +49,44 @@ def _fail(problems: list[str]) -> typer.Exit:
     return typer.Exit(EXIT_INVALID)
 
 
+_RAW_LIMIT = 2_000_000
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def stack_redactor(path: Path | None) -> Redactor:
+    """A redactor that knows the values under credential-named keys of the stack file
+    `path`, parsed if it parses, else read line by line (first 2 MB), so that errors about
+    the file never echo one."""
+    redactor = Redactor()
+    if path is None:
+        return redactor
+    # Best effort: the file is already known to be bad; whatever it cannot tell us, the
+    # key-path rule in `problem_lines` still covers.
+    with contextlib.suppress(Exception):
+        redactor.collect(read_stack_file(path).config)
+    with contextlib.suppress(OSError), path.open("rb") as handle:
+        redactor.collect_text(handle.read(_RAW_LIMIT).decode("utf-8", errors="replace"))
+    return redactor
+
+
+def problem_lines(problems: Iterable[Any], redactor: Redactor) -> list[str]:
+    """`file:line: key: problem` lines, redacted before they are printed.
+
+    A problem about a credential-named key loses every quoted literal of its message: the
+    loader may quote the value truncated or escaped (`(got 's3cr3t...')`), which no
+    scrubbing of known values could match.
+    """
+    lines = []
+    for problem in problems:
+        message = redactor.text(str(getattr(problem, "message", "")))
+        if is_credential_path(str(getattr(problem, "key", ""))):
+            message = _QUOTED.sub(f"'{SECRET}'", message)
+        if dataclasses.is_dataclass(problem) and not isinstance(problem, type):
+            problem = dataclasses.replace(problem, message=message)  # type: ignore[type-var]
+        lines.append(redactor.text(str(problem)))
+    return lines
+
+
 @app.command()
 def validate(
     targets: Annotated[
@@ -57,6 +101,7 @@ def validate(
     names = targets or stacks(program)
     problems: list[str] = []
     for target in names:
+        path: Path | None = None
         try:
             path = (
                 Path(target) if target.endswith((".yaml", ".yml")) else stack_file(program, target)
@@ -68,9 +113,9 @@ def validate(
                 f"{len(spec.applications)} applications)"
             )
         except SpecError as exc:
-            problems += [str(p) for p in exc.problems]
+            problems += problem_lines(exc.problems, stack_redactor(path))
         except ProgramError as exc:
-            problems.append(f"error: {exc}")
+            problems.append(stack_redactor(path).text(f"error: {exc}"))
     if problems:
         raise _fail(problems)
 
@@ -106,6 +151,7 @@ def plan(
         raise _fail(
             ["error: name the stack: `storagectl plan dev` or `--program DIR --stack NAME`"]
         )
+    path: Path | None = None
     try:
         program_dir = program.resolve() if program is not None else find_program()
         if program is not None and not (program_dir / "Pulumi.yaml").exists():
@@ -117,9 +163,9 @@ def plan(
             program_dir, name, path, preview, notify=eprint, policy_config=policy_config
         )
     except SpecError as exc:
-        raise _fail([str(p) for p in exc.problems]) from None
+        raise _fail(problem_lines(exc.problems, stack_redactor(path))) from None
     except ProgramError as exc:
-        raise _fail([f"error: {exc}"]) from None
+        raise _fail([stack_redactor(path).text(f"error: {exc}")]) from None
     text = render(document, fmt.value)
     if output is not None:
         output.write_text(text, encoding="utf-8")

@@ -146,11 +146,18 @@ def _hidden(resource: dict[str, Any]) -> tuple[str, ...]:
     return SECRET_DATA_TYPES.get(str(resource.get("type")), ())
 
 
-def plan_redactor(document: dict[str, Any], known: Iterable[str] = ()) -> Redactor:
+def plan_redactor(
+    document: dict[str, Any], known: Iterable[str] = (), redactor: Redactor | None = None
+) -> Redactor:
     """A redactor that knows every secret of the plan: `known` plaintexts (Pulumi secrets,
     see `secret_plaintexts`) and every value under a credential-named key in the plan's
-    data: config, resource inputs and outputs, stack outputs."""
-    redactor = Redactor(known)
+    data: config, resource inputs and outputs, stack outputs.
+
+    Pass `redactor` to teach one redactor several plans (a review's base and head).
+    """
+    redactor = redactor or Redactor()
+    for value in known:
+        redactor.learn(value)
     for key, value in (document.get("config") or {}).items():
         redactor.collect(value, _looks_secret(str(key)))
     for resource in document.get("resources") or []:

@@ -124,6 +124,9 @@ _ASSIGNMENT = re.compile(
 _QUOTED_PAIR = re.compile(
     rf"(?P<q>[\"'])(?P<key>{_KEY})(?P=q)(?P<sep>\s*:\s*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
 )
+_LINE_PAIR = re.compile(
+    r"^[\s\-]*[\"']?(?P<key>[^\s\"'#][^\"'#]*?)[\"']?(?::\s+|\s*=\s*)(?P<value>\S.*?)\s*$"
+)
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)(?P<value>[^\s@/]+)(?=@)")
 
 
@@ -136,19 +139,27 @@ def is_credential_key(key: object) -> bool:
     """Whether a mapping key (any nesting, any case, any separator) names a credential.
 
     ``dbPassword``, ``client-secret``, ``app.password``, ``x-api-key`` do; keys that only
-    describe a credential (``masterSecretArn``, ``passwordWoVersion``) do not.
+    describe a credential (``masterSecretArn``, ``passwordWoVersion``) do not. In a
+    namespaced key (``legacy-app:apiToken``, IAM's ``secretsmanager:VersionStage``) only
+    the part after the last colon counts: the namespace names a service, not a value.
     """
-    if not isinstance(key, str) or CREDENTIAL_WORD.search(key) is None:
+    if not isinstance(key, str):
         return False
-    return _last_word(key) not in DESCRIPTORS
+    name = key.rsplit(":", 1)[-1] or key
+    if CREDENTIAL_WORD.search(name) is None:
+        return False
+    return _last_word(name) not in DESCRIPTORS
+
+
+_SELECTOR = re.compile(r"\[(?:Sid=[^\]]*|\d+)\]")
 
 
 def is_credential_path(path: str) -> bool:
-    """Whether any step of a key path (``databases.orders.parameters.dbPassword``,
-    ``parameters["app.password"]``, ``backend-storage:auth.token``) names a credential."""
-    if is_credential_key(path.rsplit(":", 1)[-1]):
-        return True
-    return any(is_credential_key(step) for step in re.split(r"[.\[\]\"=:]+", path) if step)
+    """Whether any key of a path (``databases.orders.parameters.dbPassword``,
+    ``tags["api-token"]``, ``policy.Statement[Sid=ReadSecret].Resource``) names a
+    credential; list indexes and statement selectors are not keys."""
+    keys = re.split(r"\.(?![^\[]*\])|\[\"|\"\]", _SELECTOR.sub(".", path))
+    return any(is_credential_key(key) for key in keys if key)
 
 
 def _pair_is_credential(entry: dict[Any, Any]) -> bool:
@@ -232,6 +243,21 @@ class Redactor:
             document = _embedded(data)
             if document is not None:
                 self.collect(document, False, depth + 1)
+
+    def collect_text(self, text: str, limit: int = 2_000_000) -> None:
+        """Learn the values of credential-named keys in raw `key: value` / `key=value` lines.
+
+        For a file that cannot be parsed (a YAML syntax error), so an error about it can
+        still be scrubbed; only the first `limit` characters are read.
+        """
+        for line in text[:limit].splitlines():
+            match = _LINE_PAIR.match(line)
+            if match is None or not is_credential_key(match.group("key").strip()):
+                continue
+            value = match.group("value")
+            for candidate in (value, value.split(" #", 1)[0].rstrip()):
+                self.learn(candidate)
+                self.learn(candidate.strip("\"'"))
 
     def text(self, value: str) -> str:
         """`value` with every known secret, credential assignment and URL password masked."""

@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..plan import plan_redactor
+
 _ORDER = {"mandatory": 0, "advisory": 1}
 _SEVERITY = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -18,7 +20,11 @@ def table_cell(text: Any) -> str:
 def to_markdown(
     plan: Mapping[str, Any], violations: Sequence[Mapping[str, Any]], *, limit: int = 30
 ) -> str:
-    """Headline counts, then the `limit` most important violations as a table."""
+    """Headline counts, then the `limit` most important violations as a table.
+
+    Violation text is scrubbed of the plan's secrets first, before cells are escaped.
+    """
+    violations = plan_redactor(dict(plan)).scrub(list(violations))
     stack = plan.get("stack", "?")
     if not violations:
         return f"### Policy review: `{stack}`\n\nNo violations. :white_check_mark:\n"

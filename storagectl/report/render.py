@@ -9,11 +9,17 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..plan import redact_plan
 from ..policy import to_markdown, to_sarif
 
 
 def render(plan: dict[str, Any], fmt: str, width: int | None = None) -> str:
-    """The plan as text in `fmt` (table, json or markdown)."""
+    """The plan as text in `fmt` (table, json, markdown or sarif), always redacted.
+
+    `plan_stack` already returns a redacted plan; redacting again here (idempotent, a few
+    milliseconds) keeps any plan handed to a renderer from printing a credential.
+    """
+    plan = redact_plan(plan)
     if fmt == "json":
         return json.dumps(plan, indent=2, sort_keys=False) + "\n"
     if fmt == "markdown":
@@ -40,7 +46,17 @@ def _providers(plan: dict[str, Any]) -> dict[str, str]:
 def table(plan: dict[str, Any], width: int | None = None) -> str:
     """A rich table of the custom resources, then the summary and any violations."""
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width or 160, force_terminal=False, color_system=None)
+    # Data is never markup: a resource named `x[/]y` must print as written (not crash),
+    # `db[bold red]x` must keep its brackets, `:secret:` in an ARN must not become an emoji.
+    console = Console(
+        file=buffer,
+        width=width or 160,
+        force_terminal=False,
+        color_system=None,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
     providers = _providers(plan)
     grid = Table(
         title=f"{plan['project']} / {plan['stack']}" + (" (preview)" if plan["preview"] else "")
@@ -56,7 +72,7 @@ def table(plan: dict[str, Any], width: int | None = None) -> str:
     console.print(grid)
     console.print(summary_line(plan))
     for v in plan.get("violations", []):
-        console.print(f"[{v['enforcement']}] {v['policy']}: {v['message']}", markup=False)
+        console.print(f"[{v['enforcement']}] {v['policy']}: {v['message']}")
     return buffer.getvalue()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..policy.markdown import table_cell
+from ..redact import SECRET, Redactor, is_credential_path
 from .diff import new_mandatory
 
 VALUE_WIDTH = 120
@@ -19,10 +20,32 @@ VALUE_WIDTH = 120
 
 
 def render(review: Mapping[str, Any], fmt: str) -> str:
-    """The review in `fmt` (json or markdown)."""
+    """The review in `fmt` (json or markdown), always redacted (see `redact_review`)."""
+    review = redact_review(review)
     if fmt == "json":
         return json.dumps(review, indent=2) + "\n"
     return markdown(review)
+
+
+def redact_review(review: Mapping[str, Any]) -> dict[str, Any]:
+    """The review as a renderer may show it, before any truncation or escaping.
+
+    `diff_plans` already diffs redacted plans; this pass also catches what only the review
+    holds: a property path that names a credential (its key is a path, not a mapping key)
+    and a plan error message quoting one.
+    """
+    redactor = Redactor()
+    redactor.collect(dict(review))
+    out: dict[str, Any] = redactor.data(dict(review))
+    for env in (out.get("environments") or {}).values():
+        changed = env.get("changed") if isinstance(env, dict) else None
+        for entry in changed or []:
+            for change in entry.get("properties") or []:
+                if is_credential_path(str(change.get("path", ""))):
+                    for side in ("before", "after"):
+                        if change.get(side) is not None:
+                            change[side] = SECRET
+    return out
 
 
 def _cell(value: Any) -> str:
