@@ -355,7 +355,9 @@ def _shared_suffix(after: str, secret: str) -> int:
 def _masked_value(match: re.Match[str]) -> str:
     value = match.group("value")
     bare = value.strip("\"'")
-    if not is_credential_key(match.group("key")) or bare in ("", SECRET):
+    if not is_credential_key(match.group("key")) or not bare:
+        return match.group(0)
+    if match.string.startswith(SECRET, match.start("value") + (value[:1] in "\"'")):
         return match.group(0)
     if bare.lower() in _SETTING_WORDS:
         return match.group(0)
