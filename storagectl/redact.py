@@ -20,6 +20,7 @@ Where the key is not a mapping key, the same rule applies to what stands for one
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -143,8 +144,12 @@ def is_credential_key(key: object) -> bool:
     namespaced key (``legacy-app:apiToken``, IAM's ``secretsmanager:VersionStage``) only
     the part after the last colon counts: the namespace names a service, not a value.
     """
-    if not isinstance(key, str):
-        return False
+    return isinstance(key, str) and _names_credential(key)
+
+
+@functools.lru_cache(maxsize=8192)
+def _names_credential(key: str) -> bool:
+    # Cached: a plan asks about the same few hundred property names tens of thousands of times.
     name = key.rsplit(":", 1)[-1] or key
     if CREDENTIAL_WORD.search(name) is None:
         return False

@@ -1,0 +1,57 @@
+"""Cost of redaction per environment: learning a plan's secrets, redacting it, rendering it.
+
+Run: `.venv/bin/python benchmarks/redaction_timing.py [--repeat N]`. Prints one line per
+stack: plan size, then the median milliseconds of `plan_redactor` (learn), `redact_plan`
+(learn + mask + scrub) and of each output form's `render` (which redacts again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from storagectl.plan import plan_redactor, redact_plan  # noqa: E402
+from storagectl.planner import plan_stack  # noqa: E402
+from storagectl.report import render  # noqa: E402
+
+FORMATS = ("table", "json", "markdown", "sarif")
+
+
+def median_ms(action: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of `action` over `repeat` runs, in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    header = ("stack", "resources", "KB", "learn ms", "redact ms", *(f"{f} ms" for f in FORMATS))
+    print(f"{header[0]:8} " + " ".join(f"{h:>11}" for h in header[1:]))
+    for stack in ("dev", "staging", "prod"):
+        plan = plan_stack(REPO, stack, REPO / "stacks" / f"Pulumi.{stack}.yaml")
+        cells: list[Any] = [len(plan["resources"]), len(json.dumps(plan)) // 1024]
+        cells.append(f"{median_ms(lambda p=plan: plan_redactor(p), args.repeat):.1f}")
+        cells.append(f"{median_ms(lambda p=plan: redact_plan(p), args.repeat):.1f}")
+        for fmt in FORMATS:
+            cells.append(f"{median_ms(lambda p=plan, f=fmt: render(p, f), args.repeat):.1f}")
+        print(f"{stack:8} " + " ".join(f"{c:>11}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()
