@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import re
 import sys
-from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from stackspec import SpecError, load_stack_file
-from stackspec.source import read_stack_file
 
 from .commands.apply import apply
 from .commands.review import review
 from .commands.verify import verify
 from .engine import ProgramError
 from .planner import eprint, plan_stack
-from .redact import SECRET, Redactor, is_credential_path
 from .report import render
+from .report.problems import problem_lines, stack_redactor
 from .workspace import find_program, stack_file, stacks
 
 app = typer.Typer(
@@ -47,44 +42,6 @@ def _fail(problems: list[str]) -> typer.Exit:
     for line in problems:
         eprint(line)
     return typer.Exit(EXIT_INVALID)
-
-
-_RAW_LIMIT = 2_000_000
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-
-
-def stack_redactor(path: Path | None) -> Redactor:
-    """A redactor that knows the values under credential-named keys of the stack file
-    `path`, parsed if it parses, else read line by line (first 2 MB), so that errors about
-    the file never echo one."""
-    redactor = Redactor()
-    if path is None:
-        return redactor
-    # Best effort: the file is already known to be bad; whatever it cannot tell us, the
-    # key-path rule in `problem_lines` still covers.
-    with contextlib.suppress(Exception):
-        redactor.collect(read_stack_file(path).config)
-    with contextlib.suppress(OSError), path.open("rb") as handle:
-        redactor.collect_text(handle.read(_RAW_LIMIT).decode("utf-8", errors="replace"))
-    return redactor
-
-
-def problem_lines(problems: Iterable[Any], redactor: Redactor) -> list[str]:
-    """`file:line: key: problem` lines, redacted before they are printed.
-
-    A problem about a credential-named key loses every quoted literal of its message: the
-    loader may quote the value truncated or escaped (`(got 's3cr3t...')`), which no
-    scrubbing of known values could match.
-    """
-    lines = []
-    for problem in problems:
-        message = redactor.text(str(getattr(problem, "message", "")))
-        if is_credential_path(str(getattr(problem, "key", ""))):
-            message = _QUOTED.sub(f"'{SECRET}'", message)
-        if dataclasses.is_dataclass(problem) and not isinstance(problem, type):
-            problem = dataclasses.replace(problem, message=message)  # type: ignore[type-var]
-        lines.append(redactor.text(str(problem)))
-    return lines
 
 
 @app.command()

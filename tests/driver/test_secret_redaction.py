@@ -337,3 +337,21 @@ def test_plan_table_prints_markup_and_emoji_codes_literally(name: str) -> None:
         True,
         True,
     )
+
+
+def test_plan_error_of_a_failing_program_does_not_echo_its_credentials(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: failing\nruntime: python\n", encoding="utf-8")
+    (tmp_path / "Pulumi.test.yaml").write_text(
+        f'config:\n  failing:dbPassword: "{PROGRAM_SECRETS[0]}"\n', encoding="utf-8"
+    )
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\n"
+        "raise ValueError('cannot connect with ' + pulumi.Config().require('dbPassword'))\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["plan", "--program", str(tmp_path), "--stack", "test"])
+    assert (
+        result.exit_code,
+        "ValueError" in result.output,
+        leaks(result.output, PROGRAM_SECRETS),
+    ) == (2, True, [])
