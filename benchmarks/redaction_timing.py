@@ -1,8 +1,10 @@
-"""Cost of redaction per environment: learning a plan's secrets, redacting it, rendering it.
+"""Cost of redaction: per environment, and on hostile free text.
 
 Run: `.venv/bin/python benchmarks/redaction_timing.py [--repeat N]`. Prints one line per
 stack: plan size, then the median milliseconds of `plan_redactor` (learn), `redact_plan`
-(learn + mask + scrub) and of each output form's `render` (which redacts again).
+(learn + mask + scrub) and of each output form's `render` (which redacts again). Then the
+seconds `Redactor.text` takes on 1 MB texts built to make regexes backtrack, with 201
+known secrets (1,000 learnt forms): every figure should stay around a second or less.
 """
 
 from __future__ import annotations
@@ -21,9 +23,18 @@ sys.path.insert(0, str(REPO))
 
 from storagectl.plan import plan_redactor, redact_plan  # noqa: E402
 from storagectl.planner import plan_stack  # noqa: E402
+from storagectl.redact import Redactor  # noqa: E402
 from storagectl.report import render  # noqa: E402
 
 FORMATS = ("table", "json", "markdown", "sarif")
+HOSTILE = {
+    "long word then =": "a" * 1_000_000 + "=x",
+    "many keys, one =": "a " * 500_000 + "=",
+    "scheme, no host": "x://" + "a" * 1_000_000,
+    "many ellipses": "... " * 250_000,
+    "repeated secret head": "s3cr3t-p" * 125_000 + "...",
+    "long quoted key": '"' + "k" * 1_000_000 + '": "v"',
+}
 
 
 def median_ms(action: Callable[[], Any], repeat: int) -> float:
@@ -51,6 +62,11 @@ def main() -> None:
         for fmt in FORMATS:
             cells.append(f"{median_ms(lambda p=plan, f=fmt: render(p, f), args.repeat):.1f}")
         print(f"{stack:8} " + " ".join(f"{c:>11}" for c in cells))
+    redactor = Redactor(["s3cr3t-passw0rd-9876"] + [f"known-{i:04d}-xyz" for i in range(200)])
+    print()
+    for name, text in HOSTILE.items():
+        seconds = median_ms(lambda t=text: redactor.text(t), args.repeat) / 1000
+        print(f"{name:22} {len(text) // 1024:>6} KB {seconds:>8.2f} s")
 
 
 if __name__ == "__main__":

@@ -114,21 +114,27 @@ MAX_DOCUMENT = 1_000_000
 _MIN_KNOWN = 4
 # Shorter "known secrets" are not scrubbed from free text: replacing every "ab" in a
 # report would destroy it and reveal nothing a 3-character secret did not already.
+_MAX_LINE = 4096
 _MIN_FRAGMENT = 8
 # A truncated secret (`'s3cr3tpa...'`) is scrubbed when at least this much of it shows.
 _ELLIPSIS = re.compile(r"\.\.\.|…")
 
-_KEY = r"[A-Za-z_][\w.\-]*"
+# Possessive quantifiers and a boundary before each key keep every pattern linear in the
+# text: a program's megabyte of output must not take quadratic time to scrub.
+_KEY = r"(?<![\w.\-])[A-Za-z_][\w.\-]*+"
 _ASSIGNMENT = re.compile(
-    rf"(?P<key>{_KEY})(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,;&\"'}}\])]+)"
+    rf"(?P<key>{_KEY})(?P<sep>[ \t]*+=[ \t]*+)(?P<value>\"[^\"]*+\"|'[^']*+'|[^\s,;&\"'}}\])]++)"
 )
 _QUOTED_PAIR = re.compile(
-    rf"(?P<q>[\"'])(?P<key>{_KEY})(?P=q)(?P<sep>\s*:\s*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
+    rf"(?P<q>[\"'])(?P<key>{_KEY})(?P=q)(?P<sep>[ \t]*+:[ \t]*+)"
+    r"(?P<value>\"(?:[^\"\\]|\\.)*+\"|'(?:[^'\\]|\\.)*+')"
 )
 _LINE_PAIR = re.compile(
     r"^[\s\-]*[\"']?(?P<key>[^\s\"'#][^\"'#]*?)[\"']?(?::\s+|\s*=\s*)(?P<value>\S.*?)\s*$"
 )
-_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)(?P<value>[^\s@/]+)(?=@)")
+_URL_PASSWORD = re.compile(
+    r"(?P<head>(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]*+://[^\s:/@]++:)(?P<value>[^\s@/]++)(?=@)"
+)
 
 
 def _last_word(key: str) -> str:
@@ -207,6 +213,7 @@ class Redactor:
     def __init__(self, known: Iterable[str] = ()) -> None:
         self._known: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._heads: _Fragments | None = None
         for value in known:
             self.learn(value)
 
@@ -228,6 +235,7 @@ class Redactor:
         if new:
             self._known |= new
             self._pattern = None
+            self._heads = None
 
     def collect(self, data: Any, under_credential: bool = False, depth: int = 0) -> None:
         """Learn every scalar that sits under a credential-named key in `data`."""
@@ -256,6 +264,8 @@ class Redactor:
         still be scrubbed; only the first `limit` characters are read.
         """
         for line in text[:limit].splitlines():
+            if len(line) > _MAX_LINE:
+                continue  # a minified blob, not a `key: value` line (and costly to match)
             match = _LINE_PAIR.match(line)
             if match is None or not is_credential_key(match.group("key").strip()):
                 continue
@@ -270,24 +280,31 @@ class Redactor:
             return value
         if self._known:
             if self._pattern is None:
-                # Longest first, so a secret that contains another is removed whole.
-                ordered = sorted(self._known, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+                self._pattern = re.compile(_trie_pattern(self._known))
             value = self._pattern.sub(SECRET, value)
             if _ELLIPSIS.search(value):
                 value = self._fragments(value)
         return _scrub_patterns(value)
 
     def _fragments(self, value: str) -> str:
-        """Scrub truncated secrets: `'s3cr3tpa...'` or `'...assw0rd'` around an ellipsis."""
-        out = value
-        for mark in reversed(list(_ELLIPSIS.finditer(value))):
-            before, after = out[: mark.start()], out[mark.end() :]
-            cut_before = max((_shared_prefix(before, s) for s in self._known), default=0)
-            cut_after = max((_shared_suffix(after, s) for s in self._known), default=0)
-            if cut_before or cut_after:
-                out = before[: len(before) - cut_before] + SECRET + after[cut_after:]
-        return out
+        """Scrub truncated secrets: `'s3cr3tpa...'` or `'...assw0rd'` beside an ellipsis.
+
+        One pass finds every place a known secret's first (or last) characters occur; each
+        is extended while it agrees with the secret and scrubbed when an ellipsis cuts it.
+        """
+        if self._heads is None:
+            self._heads = _Fragments(self._known)
+        spans = self._heads.spans(value)
+        if not spans:
+            return value
+        out, last = [], 0
+        for start, end in sorted(spans):
+            start = max(start, last)
+            if start >= end:
+                continue
+            out += [value[last:start], SECRET]
+            last = end
+        return "".join([*out, value[last:]])
 
     def data(self, data: Any, under_credential: bool = False, depth: int = 0) -> Any:
         """A copy of `data`: credential-keyed scalars masked, known secrets scrubbed.
@@ -341,20 +358,73 @@ class Redactor:
         return data
 
 
-def _shared_prefix(before: str, secret: str) -> int:
-    """Length of the longest start of `secret` (>= _MIN_FRAGMENT) that `before` ends with."""
-    for k in range(min(len(secret) - 1, len(before)), _MIN_FRAGMENT - 1, -1):
-        if before.endswith(secret[:k]):
-            return k
-    return 0
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex matching any of `words`, longest first, factored as a prefix tree.
+
+    A flat `a|b|c` alternation makes the engine try every secret at every position of the
+    text; the tree tries only the secrets that share what has matched so far, so hundreds
+    of known secrets (each in several escaped forms) cost little more than one.
+    """
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            # Greedy: the longer secret wins over one that is its prefix.
+            return f"(?:{body})?"
+        return body
+
+    return pattern(root)
 
 
-def _shared_suffix(after: str, secret: str) -> int:
-    """Length of the longest end of `secret` (>= _MIN_FRAGMENT) that `after` starts with."""
-    for k in range(min(len(secret) - 1, len(after)), _MIN_FRAGMENT - 1, -1):
-        if after.startswith(secret[-k:]):
-            return k
-    return 0
+class _Fragments:
+    """Where known secrets begin or end in a text, found in one pass each."""
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self.heads: dict[str, list[str]] = {}
+        self.tails: dict[str, list[str]] = {}
+        for secret in known:
+            if len(secret) > _MIN_FRAGMENT:
+                self.heads.setdefault(secret[:_MIN_FRAGMENT], []).append(secret)
+                self.tails.setdefault(secret[-_MIN_FRAGMENT:], []).append(secret)
+        # A lookahead finds overlapping occurrences: every position where one starts.
+        self.head_re = re.compile(f"(?=({_trie_pattern(self.heads)}))") if self.heads else None
+        self.tail_re = re.compile(f"(?=({_trie_pattern(self.tails)}))") if self.tails else None
+
+    def spans(self, value: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        if self.head_re is None or self.tail_re is None:
+            return spans
+        for found in self.head_re.finditer(value):
+            start = found.start()
+            for secret in self.heads.get(found.group(1), []):
+                k = _MIN_FRAGMENT
+                while k < len(secret) and value.startswith(secret[k], start + k):
+                    k += 1
+                mark = _ELLIPSIS.match(value, start + k)
+                if k < len(secret) and mark is not None:
+                    spans.append((start, mark.end()))
+        for found in self.tail_re.finditer(value):
+            end = found.start() + _MIN_FRAGMENT
+            for secret in self.tails.get(found.group(1), []):
+                k = _MIN_FRAGMENT
+                while k < len(secret) and end - k > 0 and value[end - k - 1] == secret[-k - 1]:
+                    k += 1
+                cut = end - k
+                if k < len(secret) and value.endswith("...", 0, cut):
+                    spans.append((cut - 3, end))
+                elif k < len(secret) and value.endswith("…", 0, cut):
+                    spans.append((cut - 1, end))
+        return spans
 
 
 def _masked_value(match: re.Match[str]) -> str:
