@@ -2,6 +2,10 @@
 
 ``{"project", "stack", "program", "preview", "config", "resources": [...], "outputs",
 "violations", "summary"}`` — later issues add keys, never change these.
+
+Two views of one plan: `build_plan` makes the one the policy pack judges (Pulumi secrets
+and the provider's credential inputs already masked, everything else as the program set
+it), and `redact_plan` the one every renderer and caller of `plan_stack` gets.
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ def build_plan(
     secret_keys: set[str],
     sources: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The plan of one run; secrets are `[secret]`, unknowns (preview) `[unknown]`."""
+    """The plan of one run as the policy pack sees it (see `redact_plan` for output).
+
+    Pulumi secrets are `[secret]`, unknowns (preview) `[unknown]`.
+    """
     sources = sources or {}
     resources = [
         {
