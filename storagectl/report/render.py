@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..plan import redact_plan
 from ..policy import to_markdown, to_sarif
+from ..policy.markdown import code
 
 
 def render(plan: dict[str, Any], fmt: str, width: int | None = None) -> str:
@@ -90,12 +91,13 @@ def summary_line(plan: dict[str, Any]) -> str:
 def markdown(plan: dict[str, Any]) -> str:
     """A pull-request-comment-sized summary: counts by type, then the policy review."""
     lines = [
-        f"### `{plan['project']}` / `{plan['stack']}`" + (" (preview)" if plan["preview"] else ""),
+        f"### {code(plan['project'])} / {code(plan['stack'])}"
+        + (" (preview)" if plan["preview"] else ""),
         "",
         summary_line(plan),
         "",
         "| type | count |",
         "|---|---:|",
     ]
-    lines += [f"| `{t}` | {n} |" for t, n in plan["summary"]["by_type"].items()]
+    lines += [f"| {code(t)} | {n} |" for t, n in plan["summary"]["by_type"].items()]
     return "\n".join(lines) + "\n\n" + to_markdown(plan, plan.get("violations", []))

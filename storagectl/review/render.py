@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..policy.markdown import table_cell
+from ..policy.markdown import code, table_cell
 from ..redact import SECRET, Redactor, is_credential_path
 from .diff import new_mandatory
 
@@ -107,7 +107,7 @@ def markdown(review: Mapping[str, Any]) -> str:
     """The PR comment: a summary table, then one section per environment."""
     commit = str(review.get("base_commit", ""))[:12]
     lines = [
-        f"## storagectl review: `{review['base']}` ({commit}) → {review['head']}",
+        f"## storagectl review: {code(review['base'])} ({commit}) → {review['head']}",
         "",
         "| environment | data-loss risks | new mandatory | new advisory | resolved "
         "| add | change | remove |",
@@ -139,7 +139,7 @@ def _section(env: Mapping[str, Any]) -> list[str]:
     if env["data_loss_risks"]:
         lines += ["**Data-loss risks**", ""]
         lines += [
-            f"- `{r['name']}` ({r['type']}, {r['kind']}): {table_cell(r['detail'])}"
+            f"- {code(r['name'])} ({r['type']}, {r['kind']}): {table_cell(r['detail'])}"
             for r in env["data_loss_risks"]
         ]
         lines.append("")
@@ -163,7 +163,7 @@ def _violations(title: str, violations: Sequence[Mapping[str, Any]]) -> list[str
     for v in violations:
         controls = ", ".join(v.get("controls", [])) or "-"
         lines.append(
-            f"| {v['enforcement']} | `{v['policy']}` | `{table_cell(v['name'])}` | {controls} "
+            f"| {v['enforcement']} | `{v['policy']}` | {code(v['name'])} | {controls} "
             f"| {table_cell(v['message'])} |"
         )
     return [*lines, ""]
@@ -174,7 +174,8 @@ def _resources(title: str, resources: Sequence[Mapping[str, Any]]) -> list[str]:
         return []
     lines = [f"<details><summary>{title} ({len(resources)})</summary>", ""]
     lines += [
-        f"- `{r['name']}` ({r['type']}{', stateful' if r['stateful'] else ''})" for r in resources
+        f"- {code(r['name'])} ({r['type']}{', stateful' if r['stateful'] else ''})"
+        for r in resources
     ]
     return [*lines, "", "</details>", ""]
 
@@ -186,13 +187,13 @@ def _changed(changed: Sequence[Mapping[str, Any]]) -> list[str]:
     for entry in changed:
         replace = " — **replacement**" if entry["replacement"] else ""
         lines += [
-            f"`{entry['name']}` ({entry['type']}){replace}",
+            f"{code(entry['name'])} ({entry['type']}){replace}",
             "",
             "| property | before | after |",
             "|---|---|---|",
         ]
         lines += [
-            f"| `{table_cell(p['path'])}` | {_cell(p['before'])} | {_cell(p['after'])} |"
+            f"| {code(p['path'])} | {_cell(p['before'])} | {_cell(p['after'])} |"
             for p in entry["properties"]
         ]
         lines += [

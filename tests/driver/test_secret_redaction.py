@@ -355,3 +355,21 @@ def test_plan_error_of_a_failing_program_does_not_echo_its_credentials(tmp_path:
         "ValueError" in result.output,
         leaks(result.output, PROGRAM_SECRETS),
     ) == (2, True, [])
+
+
+def test_plan_markdown_shows_names_as_code_that_cannot_be_closed() -> None:
+    text = render(markup_plan("a`b](http://x)|c"), "markdown")
+    assert "`a'b](http://x)\\|c`" in text
+
+
+def test_review_markdown_shows_names_as_code_that_cannot_be_closed() -> None:
+    head = {"stack": "dev", "resources": [resource("a`b*c*")], "violations": []}
+    document = {
+        "base": "main`x",
+        "base_commit": "0" * 40,
+        "head": "working tree",
+        "environments": {"dev": diff_plans(None, head)},
+        "summary": {},
+    }
+    text = render_review(document, "markdown")
+    assert ("`a'b*c*`" in text, "`main'x`" in text) == (True, True)
