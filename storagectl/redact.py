@@ -39,37 +39,26 @@ CREDENTIAL_WORD = re.compile(
 )
 """A key containing one of these words holds a credential (or something as sensitive)."""
 
-DESCRIPTORS = frozenset(
-    {
-        "arn",
-        "arns",
-        "id",
-        "ids",
-        "name",
-        "names",
-        "ref",
-        "refs",
-        "version",
-        "versions",
-        "mode",
-        "type",
-        "kind",
-        "enabled",
-        "required",
-        "validation",
-        "encryption",
-        "count",
-        "status",
-        "length",
-        "policy",
-    }
-)
+# fmt: off
+DESCRIPTORS = frozenset({
+    # what it is called, where it is, which version
+    "arn", "arns", "id", "ids", "name", "names", "ref", "refs", "version", "versions",
+    "port", "host", "hostname", "endpoint", "url", "uri", "path", "region",
+    # how it is used
+    "mode", "type", "kind", "enabled", "required", "validation", "encryption", "policy",
+    "algorithm", "format",
+    # how many, how long, how often
+    "count", "status", "length", "size", "ttl", "timeout", "days", "seconds", "interval",
+    "period", "schedule", "rotation", "expiry", "expiration",
+})
+# fmt: on
 """Last words of keys that describe a credential instead of holding one.
 
 ``masterSecretArn``, ``secretId``, ``passwordWoVersion``, ``password_encryption``,
-``skipCredentialsValidation``, ``kms:EncryptionContext:SecretARN``: an ARN, an id, a
-version counter or a mode is what reviewers and policies need to see, and learning such a
-value as a "known secret" would scrub every mention of that ARN from the whole report.
+``skipCredentialsValidation``, ``kms:EncryptionContext:SecretARN``, ``authPort``: an ARN,
+an id, a version counter, a port or a mode is what reviewers and policies need to see, and
+learning such a value as a "known secret" would scrub every mention of that ARN (or every
+"6379") from the whole report. A URL's password is still masked in any string.
 """
 
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")

@@ -194,3 +194,8 @@ def test_redacting_twice_changes_nothing() -> None:
     data = {"a": [{"name": "x.password", "value": "v-12345"}], "t": {"apiToken": "t-12345"}}
     once = redact(data)
     assert redact(once) == once
+
+
+def test_a_port_beside_a_credential_is_neither_masked_nor_learnt() -> None:
+    data = {"authPort": 6379, "authToken": "tok-6379-abc", "other": {"port": 6379}}
+    assert redact(data) == {"authPort": 6379, "authToken": SECRET, "other": {"port": 6379}}
