@@ -212,13 +212,23 @@ class Redactor:
         return frozenset(self._known)
 
     def learn(self, value: object) -> None:
-        """Remember `value` (a string or number) as a secret to scrub from any text."""
+        """Remember `value` (a string or number) as a secret to scrub from any text.
+
+        A value handed over as a secret is learnt whatever it looks like: a password that
+        happens to be "password" is still a password.
+        """
+        self._learn(value, found=False)
+
+    def _learn(self, value: object, found: bool) -> None:
+        # `found`: seen under a credential-named key rather than handed over as a secret;
+        # such a value that reads like a setting (`CACHE_AUTH: password`) is masked where
+        # it stands but not scrubbed from all text.
         if isinstance(value, bool) or value is None or isinstance(value, dict | list | tuple):
             return
         text = str(value)
         if len(text) < _MIN_KNOWN or text in (SECRET, "[unknown]"):
             return
-        if text.strip().lower() in _SETTING_WORDS:
+        if found and text.strip().lower() in _SETTING_WORDS:
             return
         new = _variants(text) - self._known
         if new:
@@ -240,7 +250,7 @@ class Redactor:
             for value in data:
                 self.collect(value, under_credential, depth + 1)
         elif under_credential:
-            self.learn(data)
+            self._learn(data, found=True)
         elif isinstance(data, str):
             document = _embedded(data)
             if document is not None:
@@ -260,8 +270,8 @@ class Redactor:
                 continue
             value = match.group("value")
             for candidate in (value, value.split(" #", 1)[0].rstrip()):
-                self.learn(candidate)
-                self.learn(candidate.strip("\"'"))
+                self._learn(candidate, found=True)
+                self._learn(candidate.strip("\"'"), found=True)
 
     def text(self, value: str) -> str:
         """`value` with every known secret, credential assignment and URL password masked."""

@@ -199,3 +199,7 @@ def test_redacting_twice_changes_nothing() -> None:
 def test_a_port_beside_a_credential_is_neither_masked_nor_learnt() -> None:
     data = {"authPort": 6379, "authToken": "tok-6379-abc", "other": {"port": 6379}}
     assert redact(data) == {"authPort": 6379, "authToken": SECRET, "other": {"port": 6379}}
+
+
+def test_a_secret_handed_over_is_scrubbed_even_when_it_reads_like_a_setting() -> None:
+    assert Redactor(["password"]).text("login with password") == f"login with {SECRET}"

@@ -18,6 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from storagectl.cli import app
+from storagectl.plan import redact_plan
 from storagectl.planner import plan_stack
 from storagectl.redact import SECRET
 from storagectl.report import render
@@ -116,6 +117,10 @@ def test_program_plan_shows_no_credential_in_any_format(program_plan: Any, fmt: 
 def test_program_log_lines_show_no_credential(program_plan: Any) -> None:
     notes = program_plan[1]
     assert (len(notes), leaks("\n".join(notes), PROGRAM_SECRETS)) == (2, [])
+
+
+def test_redacting_a_redacted_plan_changes_nothing(stack_plan: Any) -> None:
+    assert redact_plan(stack_plan[0]) == stack_plan[0]
 
 
 def test_plan_keeps_what_is_not_secret_beside_what_is(stack_plan: Any) -> None:
