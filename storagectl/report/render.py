@@ -17,8 +17,8 @@ from ..policy.markdown import code
 def render(plan: dict[str, Any], fmt: str, width: int | None = None) -> str:
     """The plan as text in `fmt` (table, json, markdown or sarif), always redacted.
 
-    `plan_stack` already returns a redacted plan; redacting again here (idempotent, a few
-    milliseconds) keeps any plan handed to a renderer from printing a credential.
+    `plan_stack` already returns a redacted plan; redacting again here (idempotent, tens of
+    milliseconds for prod) keeps any plan handed to a renderer from printing a credential.
     """
     plan = redact_plan(plan)
     if fmt == "json":

@@ -45,7 +45,9 @@ aws.s3.Bucket("assets", tags={"apiToken": api_token, "team": "web"})
 
 # Kubernetes: a ConfigMap entry named like a credential, and a Secret's data.
 k8s.core.v1.ConfigMap("app-config", data={"DB_PASSWORD": db_password, "LOG_LEVEL": "info"})
-k8s.core.v1.Secret("app-secret", string_data={"url": wrapped.apply(lambda w: f"postgres://app:{w}@db/app")})
+k8s.core.v1.Secret(
+    "app-secret", string_data={"url": wrapped.apply(lambda w: f"postgres://app:{w}@db/app")}
+)
 
 # The program logs what it should not.
 pulumi.log.warn(f"connecting with password={db_password}")
