@@ -170,10 +170,18 @@ def _pair_is_credential(entry: dict[Any, Any]) -> bool:
     return False
 
 
-def _child_is_credential(entry: dict[Any, Any], key: Any, pair: bool) -> bool:
+def _child_is_credential(key: Any, pair: bool, under_credential: bool) -> bool:
+    """Whether the value at `key` of a mapping is a credential.
+
+    Below a credential key everything is, except what a descriptor names: the
+    `expirationSeconds` of a `serviceAccountToken` volume, the `secretArn` of RDS's
+    `masterUserSecret`, the `name` of a `secretKeyRef`.
+    """
     if is_credential_key(key):
         return True
-    return pair and isinstance(key, str) and key.lower() in VALUE_FIELDS
+    if pair and isinstance(key, str) and key.lower() in VALUE_FIELDS:
+        return True
+    return under_credential and not (isinstance(key, str) and _last_word(key) in DESCRIPTORS)
 
 
 def _embedded(value: str) -> Any:
@@ -243,9 +251,7 @@ class Redactor:
         if isinstance(data, dict):
             pair = _pair_is_credential(data)
             for key, value in data.items():
-                self.collect(
-                    value, under_credential or _child_is_credential(data, key, pair), depth + 1
-                )
+                self.collect(value, _child_is_credential(key, pair, under_credential), depth + 1)
         elif isinstance(data, list | tuple):
             for value in data:
                 self.collect(value, under_credential, depth + 1)
@@ -318,7 +324,7 @@ class Redactor:
             pair = _pair_is_credential(data)
             return {
                 (self.text(k) if isinstance(k, str) else k): self.data(
-                    v, under_credential or _child_is_credential(data, k, pair), depth + 1
+                    v, _child_is_credential(k, pair, under_credential), depth + 1
                 )
                 for k, v in data.items()
             }

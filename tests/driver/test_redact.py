@@ -203,3 +203,14 @@ def test_a_port_beside_a_credential_is_neither_masked_nor_learnt() -> None:
 
 def test_a_secret_handed_over_is_scrubbed_even_when_it_reads_like_a_setting() -> None:
     assert Redactor(["password"]).text("login with password") == f"login with {SECRET}"
+
+
+def test_descriptors_inside_a_credential_stay_visible() -> None:
+    volume = {
+        "serviceAccountToken": {"path": "token", "expirationSeconds": 3600, "audience": "sts"}
+    }
+    secret = {"masterUserSecret": {"secretArn": "arn:aws:secretsmanager:x", "value": "pw-123456"}}
+    assert redact({**volume, **secret}) == {
+        "serviceAccountToken": {"path": "token", "expirationSeconds": 3600, "audience": SECRET},
+        "masterUserSecret": {"secretArn": "arn:aws:secretsmanager:x", "value": SECRET},
+    }
