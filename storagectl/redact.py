@@ -6,7 +6,10 @@ already known to be one (a Pulumi secret's plaintext, a password read from Secre
 Manager). A :class:`Redactor` learns the second kind from the data it is shown, then
 masks both kinds in structures and scrubs known values out of free text. Renderers
 redact *before* they reformat (collapse whitespace, truncate, escape), so no reformatting
-can split a secret into pieces that no longer match.
+can split a secret into pieces that no longer match; as a second line of defence a known
+secret is also found JSON- or repr-escaped, whitespace-collapsed, or cut off at an
+ellipsis. A key whose last word only *describes* a credential (``masterSecretArn``,
+``passwordWoVersion``, ``authPort``: see `DESCRIPTORS`) is not one.
 
 Where the key is not a mapping key, the same rule applies to what stands for one:
 
