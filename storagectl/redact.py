@@ -264,6 +264,10 @@ class Redactor:
             document = _embedded(data)
             if document is not None:
                 self.collect(document, False, depth + 1)
+            elif "\n" in data:
+                # A file held in a string (a ConfigMap's `application.yaml`, a properties
+                # file): its `password: ...` lines are credentials too.
+                self.collect_text(data, limit=MAX_DOCUMENT)
 
     def collect_text(self, text: str, limit: int = 2_000_000) -> None:
         """Learn the values of credential-named keys in raw `key: value` / `key=value` lines.

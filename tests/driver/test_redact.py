@@ -214,3 +214,9 @@ def test_descriptors_inside_a_credential_stay_visible() -> None:
         "serviceAccountToken": {"path": "token", "expirationSeconds": 3600, "audience": SECRET},
         "masterUserSecret": {"secretArn": "arn:aws:secretsmanager:x", "value": SECRET},
     }
+
+
+def test_credential_lines_of_a_file_held_in_a_string_are_scrubbed() -> None:
+    data = {"data": {"application.yaml": "db:\n  host: db.local\n  password: yaml-pass-4321\n"}}
+    out = redact(data)
+    assert out["data"]["application.yaml"] == f"db:\n  host: db.local\n  password: {SECRET}\n"
