@@ -10,12 +10,14 @@ from typing import Annotated
 import typer
 
 from stackspec import SpecError, load_stack_file
+from stackspec.loader import stack_name
 
 from .commands.apply import apply
 from .commands.review import review
 from .commands.verify import verify
 from .engine import ProgramError
 from .planner import eprint, plan_stack
+from .policy.evaluate import PolicyConfigError, config_for_stack, load_pack, read_config
 from .report import render
 from .report.problems import problem_lines, stack_redactor
 from .workspace import find_program, stack_file, stacks
@@ -50,7 +52,11 @@ def validate(
         list[str] | None, typer.Argument(help="Stack names (dev) or stack files; default: all.")
     ] = None,
 ) -> None:
-    """Validate stack files: exit 0 when valid, 2 with `file:line: key: problem` lines when not."""
+    """Validate stack files: exit 0 when valid, 2 with `file:line: key: problem` lines when not.
+
+    The policy config each named stack is judged with (policies/config/ENV.json) is
+    validated too, against the pack's rules.
+    """
     try:
         program = find_program()
     except ProgramError as exc:
@@ -73,8 +79,24 @@ def validate(
             problems += problem_lines(exc.problems, stack_redactor(path))
         except ProgramError as exc:
             problems.append(stack_redactor(path).text(f"error: {exc}"))
+    problems += _policy_config_problems(names)
     if problems:
         raise _fail(problems)
+
+
+def _policy_config_problems(targets: list[str]) -> list[str]:
+    """Problems of the shipped policy config of each stack in `targets`, as `plan` reads it."""
+    problems: list[str] = []
+    for target in targets:
+        named = stack_name(Path(target)) if target.endswith((".yaml", ".yml")) else target
+        config = config_for_stack(named)
+        if config is None:
+            continue
+        try:
+            read_config(config, load_pack().REGISTRY)
+        except PolicyConfigError as exc:
+            problems += exc.problems
+    return problems
 
 
 @app.command()

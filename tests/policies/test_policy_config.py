@@ -177,3 +177,16 @@ def test_plan_with_a_bad_policy_config_exits_2_naming_file_and_key(tmp_path: Pat
         2,
         f'error: {bad}: all: "strict" is not an enforcement level; use one of {LEVELS}',
     )
+
+
+def test_validate_checks_the_policy_config_of_each_stack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "dev.json"
+    bad.write_text('{"kms-key-enable-rotation": "always"}', encoding="utf-8")
+    monkeypatch.setattr("storagectl.cli.config_for_stack", lambda stack: bad)
+    result = CliRunner().invoke(app, ["validate", "dev"])
+    assert (result.exit_code, result.output.strip().splitlines()[-1]) == (
+        2,
+        f'{bad}: kms-key-enable-rotation: "always" is not an enforcement level; use one of {LEVELS}',
+    )
