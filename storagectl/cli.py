@@ -13,6 +13,9 @@ from stackspec import SpecError, load_stack_file
 from stackspec.loader import stack_name
 
 from .commands.apply import apply
+from .commands.destroy import destroy
+from .commands.doctor import doctor
+from .commands.drift import drift
 from .commands.review import review
 from .commands.verify import verify
 from .engine import ProgramError
@@ -158,6 +161,9 @@ def plan(
 app.command()(review)
 app.command()(verify)
 app.command()(apply)
+app.command()(destroy)
+app.command()(drift)
+app.command()(doctor)
 
 
 def main() -> None:
