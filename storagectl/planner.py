@@ -10,7 +10,7 @@ from typing import Any
 from stackspec import build_spec, read_stack_file
 
 from .engine import ProgramError, project_name, run_program
-from .plan import build_plan, summarize
+from .plan import build_plan, plan_redactor, redact_plan, secret_plaintexts, summarize
 from .policy.evaluate import PolicyConfigError, config_for_stack, evaluate_plan
 from .sources import resource_sources
 
@@ -48,12 +48,13 @@ def plan_stack(
         raise
     except Exception as exc:
         raise ProgramError(_program_failure(program_dir, exc)) from None
+    sources = resource_sources(run.registrations, spec, source) if spec is not None else {}
+    document = build_plan(run, source.config, source.secret_keys, sources)
+    redactor = plan_redactor(document, secret_plaintexts(run))
     if notify is not None:
         for line in run.log:
             if line.startswith(("warning:", "error:")):
-                notify(f"program {line}")
-    sources = resource_sources(run.registrations, spec, source) if spec is not None else {}
-    document = build_plan(run, source.config, source.secret_keys, sources)
+                notify(redactor.text(f"program {line}"))
     # Our stacks are judged with their environment's pack config; any other program with
     # the pack's defaults (every rule advisory), as `pulumi preview --policy-pack` would,
     # unless a config file is named.
@@ -66,7 +67,8 @@ def plan_stack(
         raise ProgramError(str(exc)) from None
     document["violations"] = violations
     document["summary"] = summarize(document["resources"], violations)
-    return document
+    # Redacted only now: the pack judged the values it needs (storagectl/redact.py).
+    return redact_plan(document, redactor)
 
 
 def _program_failure(program_dir: Path, exc: BaseException) -> str:
