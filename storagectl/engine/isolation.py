@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import io
 import json
 import math
 import os
+import re
 import resource
 import selectors
 import signal
@@ -40,6 +42,10 @@ DEFAULT_MEMORY_MB = 4096
 MEMORY_ENV = "STORAGECTL_PROGRAM_MEMORY_MB"
 
 _OK, _FAILED = b"ok\n", b"failed\n"
+_SDK_MODULE = re.compile(r"pulumi(_[a-z0-9_]+)?(\.[A-Za-z0-9_]+)?")
+_preload: set[str] = set()
+"""Pulumi SDK modules earlier children imported: imported here before the next fork, so a
+driver that plans several stacks (tests, `review`) imports each provider SDK once."""
 _EXIT_OUT_OF_MEMORY = 86
 _GRACE_S = 2.0
 
@@ -89,6 +95,8 @@ def run_isolated(
     """`run_program` in a child process within `limits`; its output goes to `show_output`."""
     limits = limits or Limits()
     program_dir = program_dir.resolve()
+    _warm_up()
+    before = set(sys.modules)
     for stream in (sys.stdout, sys.stderr):
         # Buffered text would be written twice: once by us, once by the child's copy.
         with contextlib.suppress(Exception):
@@ -105,6 +113,7 @@ def run_isolated(
             output_w,
             ceiling,
             lambda: run_program(program_dir, stack, config, secret_keys, preview),
+            lambda: _imported_sdk_modules(before),
             program_dir,
             limits,
         )
@@ -260,11 +269,40 @@ def _terminate_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _imported_sdk_modules(before: set[str]) -> list[str]:
+    """SDK modules this child loaded (not those only registered for lazy loading)."""
+    return sorted(
+        name
+        for name, module in list(sys.modules.items())
+        if name not in before
+        and _SDK_MODULE.fullmatch(name)
+        and type(module).__name__ != "_LazyModule"
+    )
+
+
+def _warm_up() -> None:
+    for name in sorted(_preload):
+        # Only Pulumi SDK packages and their first-level modules that a child imported.
+        # Provider SDKs load those lazily (`lazy_import`): reach them as the program does,
+        # by attribute, which runs the module once; a failure is the child's business.
+        package, _, module = name.partition(".")
+        with contextlib.suppress(Exception):
+            loaded = importlib.import_module(package)
+            if module:
+                # Any attribute but the introspection ones (`__dict__`, `__name__`...) runs it.
+                getattr(getattr(loaded, module), "_storagectl_warm_up", None)
+    _preload.clear()
+
+
 def _result(payload: bytes, status: int, limits: Limits) -> ProgramRun:
     if payload.startswith(_OK):
+        modules, _, run = payload[len(_OK) :].partition(b"\n")
         try:
-            return decode(payload[len(_OK) :])
-        except TransportError as exc:
+            names = json.loads(modules.decode("utf-8"))
+            if isinstance(names, list):
+                _preload.update(n for n in names if isinstance(n, str) and _SDK_MODULE.fullmatch(n))
+            return decode(run)
+        except (TransportError, ValueError, UnicodeDecodeError) as exc:
             raise ProgramError(f"the program's run could not be read back: {exc}") from None
     if payload.startswith(_FAILED):
         try:
@@ -316,6 +354,7 @@ def _child(
     output_w: int,
     ceiling: int,
     run: Callable[[], ProgramRun],
+    imported: Callable[[], list[str]],
     program_dir: Path,
     limits: Limits,
 ) -> NoReturn:
@@ -324,7 +363,8 @@ def _child(
     try:
         _become_child(output_w, ceiling)
         try:
-            payload = _OK + encode(run())
+            recorded = encode(run())
+            payload = _OK + json.dumps(imported()).encode("utf-8") + b"\n" + recorded
         except ProgramError as exc:
             payload = _failed(str(exc))
         except MemoryError as exc:
