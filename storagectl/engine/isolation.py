@@ -27,6 +27,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -286,7 +287,9 @@ def _warm_up() -> None:
         # Provider SDKs load those lazily (`lazy_import`): reach them as the program does,
         # by attribute, which runs the module once; a failure is the child's business.
         package, _, module = name.partition(".")
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            # Deprecation notices of provider modules are the program's, shown in its run.
+            warnings.simplefilter("ignore")
             loaded = importlib.import_module(package)
             if module:
                 # Any attribute but the introspection ones (`__dict__`, `__name__`...) runs it.
