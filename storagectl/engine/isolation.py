@@ -319,10 +319,10 @@ def _result(payload: bytes, status: int, limits: Limits) -> ProgramRun:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         name = signal.Signals(number).name if number in signal.valid_signals() else number
-        hint = (
-            " (perhaps the system ran out of memory)" if number == signal.SIGKILL else ""
+        hint = " (perhaps the system ran out of memory)" if number == signal.SIGKILL else ""
+        raise ProgramError(
+            f"the program was killed by signal {name}{hint} before its run was recorded"
         )
-        raise ProgramError(f"the program was killed by signal {name}{hint} before its run was recorded")
     code = os.WEXITSTATUS(status)
     if code == _EXIT_OUT_OF_MEMORY:
         raise ProgramError(_out_of_memory(limits))
@@ -372,14 +372,14 @@ def _child(
             payload = _failed(str(exc))
         except MemoryError as exc:
             payload = _failed(f"{program_location(program_dir, exc)}{_out_of_memory(limits)}")
-        except BaseException as exc:  # noqa: BLE001 - every failure is the program's
+        except BaseException as exc:
             payload = _failed(describe_failure(program_dir, exc))
         _write_all(result_w, payload)
         _flush()
         os._exit(0)
     except MemoryError:
         os._exit(_EXIT_OUT_OF_MEMORY)
-    except BaseException:  # noqa: BLE001 - the child must never return into the driver
+    except BaseException:
         os._exit(70)
 
 
@@ -413,10 +413,29 @@ def _become_child(output_w: int, ceiling: int) -> None:
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
     if ceiling > 0:
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-    # A fresh event loop: the inherited one shares its epoll descriptor with the driver's.
-    import asyncio
+    _fresh_event_loop()
 
+
+def _fresh_event_loop() -> None:
+    """A new event loop for the program, leaving the inherited ones untouched.
+
+    An inherited loop shares its epoll instance with the driver's loop. Closing it here
+    (which `BaseEventLoop.__del__` does when the loop is garbage collected) would remove
+    the driver's self-pipe from that epoll instance, and the driver's next in-process run
+    would wait forever for its executor threads. The child ends with `os._exit`, so no loop
+    of it ever needs closing: loops are neither closed nor collected here.
+    """
+    import asyncio
+    import asyncio.base_events
+
+    asyncio.base_events.BaseEventLoop.__del__ = lambda self, *args: None  # type: ignore[method-assign]
+    policy = asyncio.get_event_loop_policy()
+    local = getattr(policy, "_local", None)
+    _inherited.append(getattr(local, "_loop", None))
     asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+_inherited: list[Any] = []
 
 
 def _die_with_parent() -> None:

@@ -27,7 +27,7 @@ class CapturedOutput:
         self.dropped = 0
 
     def feed(self, chunk: bytes) -> None:
-        """Add `chunk`; memory stays within head + 2 × tail bytes."""
+        """Add `chunk`; memory stays within head + 2 * tail bytes."""
         room = self._head_limit - len(self._head)
         if room > 0:
             self._head += chunk[:room]

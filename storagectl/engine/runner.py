@@ -131,11 +131,11 @@ def run_program(
             ) from None
         for failure in failed_threads:
             thread = failure.thread.name if failure.thread is not None else "?"
-            exc = failure.exc_value
-            where = program_location(program_dir, exc) if exc is not None else ""
+            error = failure.exc_value
+            where = program_location(program_dir, error) if error is not None else ""
             raise ProgramError(
                 f"{where or f'{main}: '}a thread of the program ({thread}) failed: "
-                f"{failure.exc_type.__name__}: {exc}; what it declared is missing from the plan"
+                f"{failure.exc_type.__name__}: {error}; what it declared is missing from the plan"
             )
         problem = check_completed(monitor, constructed)
         if problem is not None:

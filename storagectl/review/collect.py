@@ -107,10 +107,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
     """SIGTERM to the plan's group (a driver with isolation stops its program), then KILL."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=_STOP_GRACE_S)
-    except subprocess.TimeoutExpired:
-        pass
     # The program's own group (a driver with isolation) ends with its driver (it is killed
     # by the kernel when its parent dies); the plan's group may still hold stragglers.
     with contextlib.suppress(ProcessLookupError, PermissionError):

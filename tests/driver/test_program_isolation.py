@@ -189,18 +189,35 @@ def test_program_output_is_shown_on_stderr_as_program_output(
         "program| os.write to fd 1",
         "program| subprocess echo",
         "program| {not json",
+        "program| token: [secret]",
     ]
 
 
+def test_program_output_never_shows_a_credential_from_config(
+    printing_plan: subprocess.CompletedProcess[str],
+) -> None:
+    assert "plain-token-4f9c2e" not in printing_plan.stderr + printing_plan.stdout
+
+
 def test_exported_value_is_recorded_in_every_run() -> None:
-    outputs = [json.loads(plan("exports_only", "--format", "json")[1])["outputs"] for _ in range(10)]
+    outputs = [
+        json.loads(plan("exports_only", "--format", "json")[1])["outputs"] for _ in range(10)
+    ]
     assert outputs == [{"greeting": "hello"}] * 10
 
 
 def test_stack_without_config_file_is_planned_with_empty_config() -> None:
     result = CliRunner().invoke(
         app,
-        ["plan", "--program", str(PROGRAMS / "exports_only"), "--stack", "prod", "--format", "json"],
+        [
+            "plan",
+            "--program",
+            str(PROGRAMS / "exports_only"),
+            "--stack",
+            "prod",
+            "--format",
+            "json",
+        ],
     )
     notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
     expected = (

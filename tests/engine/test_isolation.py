@@ -3,12 +3,17 @@ the completeness checks and the limits' validation."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import os
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from storagectl.engine import ProgramError, ProgramExit, memory_limit_mb, run_program
+from storagectl.engine import ProgramError, ProgramExit, isolation, memory_limit_mb, run_program
 from storagectl.engine.completion import CompletionMonitor, check_completed
 from storagectl.engine.mocks import EngineMocks
 from storagectl.engine.output import HEAD_BYTES, TAIL_BYTES, CapturedOutput
@@ -94,3 +99,32 @@ def test_memory_ceiling_defaults_to_4_gib() -> None:
 def test_program_dir_paths_are_kept(tmp_path: Path) -> None:
     run = run_program(PROGRAMS / "exports_only", "dev", {})
     assert decode(encode(run)).program == run.program
+
+
+def test_child_leaves_the_drivers_event_loop_working() -> None:
+    # The child inherits the driver's event loop, whose epoll instance it shares. Closing
+    # that loop in the child (garbage collection does) unregistered the driver's self-pipe:
+    # the driver's next in-process run then waited forever for its executor threads.
+    holder = [asyncio.new_event_loop()]
+    loop = holder[0]
+    asyncio.set_event_loop(loop)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                del loop  # in the child, only the policy refers to the inherited loop
+                holder.clear()
+                isolation._fresh_event_loop()
+                gc.collect()
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        woken = loop.create_future()
+        started = time.monotonic()
+        threading.Timer(0.05, loop.call_soon_threadsafe, (woken.set_result, True)).start()
+        # Without its self-pipe the loop sleeps until its next timer (here 3 s) fires.
+        loop.run_until_complete(asyncio.wait_for(woken, 3))
+        assert time.monotonic() - started < 2
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
