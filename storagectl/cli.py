@@ -12,6 +12,9 @@ import typer
 from stackspec import SpecError, load_stack_file
 
 from .commands.apply import apply
+from .commands.destroy import destroy
+from .commands.doctor import doctor
+from .commands.drift import drift
 from .commands.review import review
 from .commands.verify import verify
 from .engine import DEFAULT_TIMEOUT_S, Limits, ProgramError, check_timeout, memory_limit_mb
@@ -159,6 +162,9 @@ def plan(
 app.command()(review)
 app.command()(verify)
 app.command()(apply)
+app.command()(destroy)
+app.command()(drift)
+app.command()(doctor)
 
 
 def main() -> None:

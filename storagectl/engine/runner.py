@@ -166,6 +166,11 @@ def _install_mocks(
     pulumi_settings.set_root_resource(_NO_MOCK_STACK)  # type: ignore[arg-type]
     pulumi_mocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
+    # MockSettings replaces neither the SDK's RPC manager nor its pending outputs: a failed
+    # RPC of an earlier run in this process (a duplicate URN) would fail this one too.
+    # The SDK's own `pulumi.runtime.mocks.test` clears both the same way.
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
 
 
 _NO_MOCK_STACK = object()
