@@ -70,24 +70,38 @@ async def settle(monitor: CompletionMonitor) -> None:
             return
 
 
+class Constructed:
+    """The resources a program constructed: how many of each (type, name), and in what order."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.order: dict[tuple[str, str], int] = {}
+
+    def sort_key(self, type_: str, name: str, urn: str) -> tuple[int, str]:
+        """Program order: registrations arrive from executor threads in any order."""
+        return (self.order.get((type_, name), len(self.order)), urn)
+
+
 @contextlib.contextmanager
-def tracked_resources() -> Iterator[Counter[tuple[str, str]]]:
+def tracked_resources() -> Iterator[Constructed]:
     """Count every resource the program constructs (type, name) while the block runs.
 
     Only constructions that returned are counted: one that raised was never scheduled for
     registration, and the program either failed with it or chose to carry on without it.
     References to existing resources (`urn=` options, dependency placeholders) register
-    nothing and are not counted.
+    nothing and are not counted. The order is that of the constructor calls (a component
+    before its children), which the plan keeps.
     """
-    constructed: Counter[tuple[str, str]] = Counter()
+    constructed = Constructed()
     original = pulumi.Resource.__init__
 
     def counting_init(self: Any, t: str, name: str, *args: Any, **kwargs: Any) -> None:
+        constructed.order.setdefault((t, name), len(constructed.order))
         original(self, t, name, *args, **kwargs)
         opts = kwargs.get("opts", args[2] if len(args) > 2 else None)
         dependency = kwargs.get("dependency", args[4] if len(args) > 4 else False)
         if not dependency and getattr(opts, "urn", None) is None:
-            constructed[(t, name)] += 1
+            constructed.counts[(t, name)] += 1
 
     pulumi.Resource.__init__ = counting_init  # type: ignore[method-assign]
     try:
@@ -96,11 +110,9 @@ def tracked_resources() -> Iterator[Counter[tuple[str, str]]]:
         pulumi.Resource.__init__ = original  # type: ignore[method-assign]
 
 
-def check_completed(
-    monitor: CompletionMonitor, constructed: Counter[tuple[str, str]]
-) -> str | None:
+def check_completed(monitor: CompletionMonitor, constructed: Constructed) -> str | None:
     """Why the run is incomplete, or None when it completed."""
-    missing = constructed - monitor.registered
+    missing = constructed.counts - monitor.registered
     if missing:
         names = ", ".join(f"{t} {n!r}" for t, n in sorted(missing)[:5])
         more = f" and {missing.total() - 5} more" if missing.total() > 5 else ""

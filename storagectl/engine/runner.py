@@ -145,7 +145,9 @@ def run_program(
         stack=stack,
         program=main,
         preview=preview,
-        registrations=monitor.registrations,
+        registrations=sorted(
+            monitor.registrations, key=lambda r: constructed.sort_key(r.type, r.name, r.urn)
+        ),
         stack_outputs=monitor.stack_outputs,
         log=log_lines,
     )

@@ -8,13 +8,12 @@ import gc
 import os
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from storagectl.engine import ProgramError, ProgramExit, isolation, memory_limit_mb, run_program
-from storagectl.engine.completion import CompletionMonitor, check_completed
+from storagectl.engine.completion import CompletionMonitor, Constructed, check_completed
 from storagectl.engine.mocks import EngineMocks
 from storagectl.engine.output import HEAD_BYTES, TAIL_BYTES, CapturedOutput
 from storagectl.engine.transport import TransportError, decode, encode
@@ -79,7 +78,8 @@ def test_sys_exit_in_process_is_a_program_exit_not_an_exit() -> None:
 def test_resource_never_registered_is_reported_by_type_and_name() -> None:
     monitor = CompletionMonitor(EngineMocks("dev", "p", "eu-west-1", "123456789012", False))
     monitor.stack_outputs_registered = True
-    constructed = Counter({("aws:s3/bucket:Bucket", "logs"): 1})
+    constructed = Constructed()
+    constructed.counts[("aws:s3/bucket:Bucket", "logs")] += 1
     assert check_completed(monitor, constructed) == (
         "the program ended before 1 of its resources were registered "
         "(aws:s3/bucket:Bucket 'logs'); it must not leave work behind (threads, pending tasks)"
