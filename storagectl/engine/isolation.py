@@ -95,7 +95,7 @@ def run_isolated(
     show_output: Callable[[str], None] | None = None,
 ) -> ProgramRun:
     """`run_program` in a child process within `limits`; its output goes to `show_output`."""
-    limits = limits or Limits()
+    limits = limits or Limits(memory_mb=memory_limit_mb())
     program_dir = program_dir.resolve()
     _warm_up()
     before = set(sys.modules)
