@@ -59,6 +59,12 @@ async def settle(monitor: CompletionMonitor) -> None:
     The SDK schedules RegisterResourceOutputs with `ensure_future`; its RPC enters the
     SDK's list only when that task first runs, so `wait_for_rpcs` can find the list empty
     and return before it. Yield to the loop, wait again, until no new RPC appears.
+
+    Cost note (for the performance pass): the SDK's own `wait_for_rpcs` waits for every
+    outstanding Output with `asyncio.wait(FIRST_COMPLETED)` in a loop, re-registering a
+    callback on each pending task every round (~73,000 `add_done_callback` calls for the
+    199 resources of prod). Runs that keep set_mocks' racing root stack skip that wait by
+    accident and are ~0.45 s CPU faster in process, but can lose the stack outputs.
     """
     quiet = 0
     while quiet < _QUIET_ROUNDS:
