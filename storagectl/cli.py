@@ -18,12 +18,12 @@ from .commands.doctor import doctor
 from .commands.drift import drift
 from .commands.review import review
 from .commands.verify import verify
-from .engine import ProgramError
+from .engine import DEFAULT_TIMEOUT_S, Limits, ProgramError, check_timeout, memory_limit_mb
 from .planner import eprint, plan_stack
 from .policy.evaluate import PolicyConfigError, config_for_stack, load_pack, read_config
 from .report import render
 from .report.problems import problem_lines, stack_redactor
-from .workspace import find_program, stack_file, stacks
+from .workspace import find_program, stack_file, stack_path, stacks
 
 app = typer.Typer(
     add_completion=False,
@@ -124,10 +124,20 @@ def plan(
         Path | None,
         typer.Option(help="Policy pack config (default: policies/config/<stack>.json)."),
     ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds the program may run before it is stopped (a failed program).",
+            envvar="STORAGECTL_PLAN_TIMEOUT",
+        ),
+    ] = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Check mode: run the program offline, review it against the policy pack, print the plan.
 
-    Exit 0 without mandatory violations, 1 with, 2 on invalid input.
+    The program runs in a child process within --timeout and a memory ceiling; what it
+    prints is shown on stderr. A program that exits early, is stopped or fails is exit 2.
+
+    Exit 0 without mandatory violations, 1 with, 2 on invalid input or a failed program.
     """
     name = stack or env
     if name is None:
@@ -136,14 +146,30 @@ def plan(
         )
     path: Path | None = None
     try:
+        limits = Limits(check_timeout(timeout), memory_limit_mb())
         program_dir = program.resolve() if program is not None else find_program()
         if program is not None and not (program_dir / "Pulumi.yaml").exists():
             raise ProgramError(
                 f"{program_dir}: no Pulumi.yaml; --program takes a Pulumi project directory"
             )
-        path = config_file or stack_file(program_dir, name)
+        # `--program DIR --stack NAME` is any Pulumi program: a stack without a config file
+        # has empty config there, as under the Pulumi CLI. Our own stacks must exist.
+        missing_ok = program is not None and config_file is None
+        if config_file is not None:
+            path = config_file
+        elif missing_ok:
+            path = stack_path(program_dir, name)
+        else:
+            path = stack_file(program_dir, name)
         document = plan_stack(
-            program_dir, name, path, preview, notify=eprint, policy_config=policy_config
+            program_dir,
+            name,
+            path,
+            preview,
+            notify=eprint,
+            policy_config=policy_config,
+            limits=limits,
+            missing_ok=missing_ok,
         )
     except SpecError as exc:
         raise _fail(problem_lines(exc.problems, stack_redactor(path))) from None
