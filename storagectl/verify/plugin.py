@@ -129,9 +129,10 @@ class FactsPlugin:
         job.done.wait(self._pool.remaining())
         if not job.done.is_set() or not job.started:
             when = "not finished" if job.started else "not started"
-            raise AssertionError(
+            pytest.fail(
                 f"{when} within the run's deadline of {self.deadline_seconds:g} s "
-                "(--deadline; the endpoint may be black-holed)"
+                "(--deadline; an endpoint may be black-holed)",
+                pytrace=False,
             )
         if job.error is not None:
             raise job.error
@@ -140,7 +141,9 @@ class FactsPlugin:
             raise TypeError(f"the check returned {type(verdict).__name__}, not a Verdict")
         self._details[pyfuncitem.nodeid] = verdict.detail
         if not verdict.ok:
-            raise AssertionError(verdict.detail)
+            # pytrace=False: the verdict is the whole story, and formatting a traceback
+            # for every failed check costs more than the check itself.
+            pytest.fail(verdict.detail, pytrace=False)
         return True
 
     @pytest.hookimpl(wrapper=True)
@@ -161,7 +164,7 @@ class FactsPlugin:
             exc = call.excinfo.value
             if isinstance(exc, AssertionError):
                 self._details[item.nodeid] = str(exc)
-            elif call.excinfo.errisinstance(pytest.skip.Exception):
+            elif call.excinfo.errisinstance((pytest.fail.Exception, pytest.skip.Exception)):
                 self._details[item.nodeid] = str(getattr(exc, "msg", exc))
             else:
                 self._details[item.nodeid] = f"{type(exc).__name__}: {exc}"

@@ -104,6 +104,12 @@ def run_suite(facts_plugin: FactsPlugin) -> tuple[list[CheckResult], list[str]]:
         # The checks reach the vantage point through testinfra's API, not its fixtures.
         "-p",
         "no:testinfra",
+        # These collect garbage repeatedly at exit to find stray exceptions: seconds per
+        # run, for nothing a check could act on.
+        "-p",
+        "no:unraisableexception",
+        "-p",
+        "no:threadexception",
         "--assert=plain",
         "--capture=no",
         "-q",

@@ -44,6 +44,8 @@ def _client(service: str, region: str, endpoint: str | None, timeout: float) -> 
         connect_timeout=timeout,
         read_timeout=timeout,
         retries={"total_max_attempts": TOTAL_ATTEMPTS, "mode": "standard"},
+        # As many connections as checks in flight, or urllib3 discards and reconnects.
+        max_pool_connections=32,
     )
     return boto3.session.Session().client(
         service, region_name=region, endpoint_url=endpoint, config=config
