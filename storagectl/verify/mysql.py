@@ -222,7 +222,9 @@ def iam_user_enabled(access: Access, user: str) -> Verdict:
 
     def check() -> Verdict:
         with _connect(access) as conn, conn.cursor() as cursor:
-            cursor.execute("SELECT host, plugin FROM mysql.user WHERE user = %s", (user,))
+            cursor.execute(
+                "SELECT Host AS host, plugin AS plugin FROM mysql.user WHERE User = %s", (user,)
+            )
             rows = list(cursor.fetchall())
         if not rows:
             return Verdict.failed(
