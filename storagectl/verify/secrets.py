@@ -63,11 +63,6 @@ class SecretStore:
             raise SecretUnavailable(str(result))
         return result
 
-    def learn(self, value: Any) -> None:
-        """Remember more secret text (e.g. credential-named keys of the outputs file)."""
-        with self._guard:
-            self._redactor.collect(value, under_credential=True)
-
     def scrub(self, text: str) -> str:
         """`text` with every secret learnt so far replaced by the redaction marker."""
         with self._guard:

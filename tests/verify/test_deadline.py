@@ -95,7 +95,7 @@ def test_deadline_black_holed_aws_ends_within_deadline(silent, tls, tmp_path) ->
             "--timeout",
             str(TIMEOUT),
             "--deadline",
-            "3",
+            "2",
             "--format",
             "json",
         ],
