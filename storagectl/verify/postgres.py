@@ -88,7 +88,7 @@ def plaintext_refused(access: Access) -> Verdict:
     def check() -> Verdict:
         user = access.credentials.username if access.credentials else "storagectl_probe"
         kind, payload = _plaintext_startup(access, user)
-        if kind == b"R":
+        if kind == b"R" and len(payload) >= 4:
             (code,) = struct.unpack("!I", payload[:4])
             what = _AUTH_REQUESTS.get(code, f"asked for authentication (method {code})")
             return Verdict.failed(
