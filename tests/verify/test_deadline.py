@@ -107,10 +107,12 @@ def test_deadline_black_holed_aws_ends_within_deadline(silent, tls, tmp_path) ->
     )
     elapsed = time.monotonic() - started
     checks = json.loads(result.stdout)["checks"]
-    assert (result.returncode, elapsed < 20, all(c["status"] == "fail" for c in checks)) == (
+    # Only the TCP reachability checks could pass: the listener does accept connections.
+    behind_aws = [c for c in checks if not c["check"].startswith("endpoint_")]
+    assert (result.returncode, elapsed < 20, {c["status"] for c in behind_aws}) == (
         1,
         True,
-        True,
+        {"fail"},
     ), result.stderr
 
 
