@@ -12,6 +12,9 @@ import typer
 from stackspec import SpecError, load_stack_file
 
 from .commands.apply import apply
+from .commands.destroy import destroy
+from .commands.doctor import doctor
+from .commands.drift import drift
 from .commands.review import review
 from .commands.verify import verify
 from .engine import ProgramError
@@ -133,6 +136,9 @@ def plan(
 app.command()(review)
 app.command()(verify)
 app.command()(apply)
+app.command()(destroy)
+app.command()(drift)
+app.command()(doctor)
 
 
 def main() -> None:
