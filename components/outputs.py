@@ -18,7 +18,7 @@ Shape (``pulumi stack output --json``)::
                                   "readerEndpoint", "replicaEndpoints", "drEndpoint",
                                   "port", "databaseName", "resourceId", "identifier",
                                   "arn", "masterSecretArn", "kmsKeyArn",
-                                  "replicaIdentifiers", "drIdentifier"}},
+                                  "replicaIdentifiers", "drIdentifier", "iamUsers"}},
       "caches":    {"<logical>": {"engine", "primaryEndpoint", "readerEndpoint",
                                   "port", "replicationGroupId", "arn", "userGroupId",
                                   "userIds", "userSecretArns", "kmsKeyArn"}},
@@ -79,6 +79,9 @@ DB_MASTER_SECRET_ARN: Final = "masterSecretArn"
 DB_KMS_KEY_ARN: Final = "kmsKeyArn"
 DB_REPLICA_IDENTIFIERS: Final = "replicaIdentifiers"
 DB_DR_IDENTIFIER: Final = "drIdentifier"
+# The database users granted `rds-db:connect` (a list of names); `storagectl verify` checks
+# that each exists and authenticates with IAM. Optional for readers: older outputs lack it.
+DB_IAM_USERS: Final = "iamUsers"
 
 # caches.<logical>.*
 CACHE_ENGINE: Final = "engine"

@@ -24,8 +24,6 @@ MAX_BYTES = 8 * 1024 * 1024
 """Outputs of the largest environment are a few hundred KiB; anything far bigger is not one."""
 MAX_INT_DIGITS = 20
 """Ports and counts fit in 20 digits; a longer integer is refused before Python converts it."""
-IAM_USERS_KEY = getattr(out, "DB_IAM_USERS", "iamUsers")
-"""databases.<name>.iamUsers: the database users granted `rds-db:connect` (optional key)."""
 
 
 @dataclass(frozen=True)
@@ -297,7 +295,7 @@ def _database(r: _Reader, name: str, d: Mapping[str, Any], path: str) -> Databas
         master_secret_arn=r.string(d, out.DB_MASTER_SECRET_ARN, path),
         kms_key_arn=r.string(d, out.DB_KMS_KEY_ARN, path),
         # Optional: outputs of stacks deployed before the key existed still load.
-        iam_users=r.strings(d, IAM_USERS_KEY, path),
+        iam_users=r.strings(d, out.DB_IAM_USERS, path),
     )
 
 

@@ -82,7 +82,7 @@ def fake_outputs(fakes, moto_endpoint, tmp_path_factory) -> Path:
         entry = environments.database(
             fakes.engines[name], server.host, [], server.port, f"fake-{name}", secret, "k"
         )
-        entry["iamUsers"] = ["orders_app"]
+        entry[out.DB_IAM_USERS] = ["orders_app"]
         databases[name] = entry
     path = tmp_path_factory.mktemp("fake") / "outputs.json"
     path.write_text(json.dumps(outputs_document(databases)))

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from components import outputs as out
 from storagectl.verify.runner import run_verify
 from tests.verify import environments
 from tests.verify.aws_world import Shape
@@ -147,5 +148,5 @@ def test_input_outputs_without_iam_users_load(valid_outputs) -> None:
 def test_input_outputs_iam_users_are_read(tmp_path) -> None:
     from storagectl.verify.outputs import load_outputs
 
-    path = _write(tmp_path, _with("iamUsers", ["orders_app", "reporting_ro"]))
+    path = _write(tmp_path, _with(out.DB_IAM_USERS, ["orders_app", "reporting_ro"]))
     assert load_outputs(path).databases["orders"].iam_users == ("orders_app", "reporting_ro")
