@@ -31,6 +31,7 @@ _PROBE_USER = "storagectl_probe"
 # RDS IAM database users (MySQL and MariaDB): `IDENTIFIED WITH AWSAuthenticationPlugin AS
 # 'RDS'` (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html).
 IAM_PLUGIN = "AWSAuthenticationPlugin"
+_BOOTSTRAP = ": run the database's `iamUserBootstrap` statements (stack output) as the master user"
 
 
 def _connect(access: Access) -> pymysql.connections.Connection[Any]:
@@ -227,15 +228,12 @@ def iam_user_enabled(access: Access, user: str) -> Verdict:
             )
             rows = list(cursor.fetchall())
         if not rows:
-            return Verdict.failed(
-                f"user {user} does not exist: CREATE USER {user} "
-                f"IDENTIFIED WITH {IAM_PLUGIN} AS 'RDS'"
-            )
+            return Verdict.failed(f"user {user} does not exist{_BOOTSTRAP}")
         other = sorted(
             f"{user}@{r['host']} ({r['plugin']})" for r in rows if r["plugin"] != IAM_PLUGIN
         )
         if other:
-            return Verdict.failed(f"not IAM-authenticated: {', '.join(other)}")
+            return Verdict.failed(f"not IAM-authenticated: {', '.join(other)}{_BOOTSTRAP}")
         return Verdict.passed(f"{len(rows)} account(s) named {user}, all with {IAM_PLUGIN}")
 
     return _bounded(access, check)

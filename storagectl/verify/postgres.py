@@ -213,6 +213,9 @@ SELECT r.rolcanlogin,
 """
 
 
+_BOOTSTRAP = ": run the database's `iamUserBootstrap` statements (stack output) as the master user"
+
+
 def iam_user_enabled(access: Access, user: str) -> Verdict:
     """Database user `user` exists, may log in and is a member of `rds_iam`."""
 
@@ -220,12 +223,16 @@ def iam_user_enabled(access: Access, user: str) -> Verdict:
         with _connect(access) as conn:
             row = conn.execute(_IAM_USER, (user,)).fetchone()
         if row is None:
-            return Verdict.failed(f"role {user} does not exist: CREATE USER {user}")
+            return Verdict.failed(f"role {user} does not exist{_BOOTSTRAP}")
         can_login, iam = row
         if not can_login:
-            return Verdict.failed(f"role {user} cannot log in: ALTER ROLE {user} LOGIN")
+            return Verdict.failed(
+                f"role {user} cannot log in (ALTER ROLE {user} LOGIN){_BOOTSTRAP}"
+            )
         if not iam:
-            return Verdict.failed(f"role {user} is not in rds_iam: GRANT rds_iam TO {user}")
+            return Verdict.failed(
+                f"role {user} is not in rds_iam (GRANT rds_iam TO {user}){_BOOTSTRAP}"
+            )
         return Verdict.passed(f"role {user} can log in and is a member of rds_iam")
 
     return _bounded(access, check)
