@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from storagectl.verify.aws import docdb
+from storagectl.verify.context import Context
+from storagectl.verify.facts import DocumentClusterTarget
+from storagectl.verify.verdict import Verdict
 
 
-def test_document_cluster_encrypted_with_key(document_cluster, aws, record) -> None:
+def test_document_cluster_encrypted_with_key(
+    document_cluster: DocumentClusterTarget, ctx: Context
+) -> Verdict:
     """Storage is encrypted with the environment's key."""
     cluster = document_cluster.cluster
-    verdict = record(
-        docdb.encrypted_with_key(aws("docdb"), cluster.identifier, cluster.kms_key_arn)
-    )
-    assert verdict.ok, verdict.detail
+    return docdb.encrypted_with_key(ctx.aws("docdb"), cluster.identifier, cluster.kms_key_arn)
 
 
-def test_document_cluster_requires_tls(document_cluster, aws, record) -> None:
+def test_document_cluster_requires_tls(
+    document_cluster: DocumentClusterTarget, ctx: Context
+) -> Verdict:
     """The cluster's own parameter group sets tls=enabled."""
-    verdict = record(docdb.tls_required(aws("docdb"), document_cluster.cluster.identifier))
-    assert verdict.ok, verdict.detail
+    return docdb.tls_required(ctx.aws("docdb"), document_cluster.cluster.identifier)
 
 
-def test_document_cluster_backup_retention(document_cluster, aws, record) -> None:
+def test_document_cluster_backup_retention(
+    document_cluster: DocumentClusterTarget, ctx: Context
+) -> Verdict:
     """Automated backups are kept as long as the stack file declares."""
     minimum = document_cluster.expect.backup_retention_days
-    verdict = record(
-        docdb.backup_retention(aws("docdb"), document_cluster.cluster.identifier, minimum)
-    )
-    assert verdict.ok, verdict.detail
+    return docdb.backup_retention(ctx.aws("docdb"), document_cluster.cluster.identifier, minimum)
