@@ -6,7 +6,7 @@ to `PolicyPack`, and `storagectl.policy` calls the very same objects offline.
 
 from __future__ import annotations
 
-from . import credentials, elasticache, iam, kms, rds, s3, stack, tagging
+from . import credentials, elasticache, iam, kms, rds, s3, stack, tagging, traps
 from .registry import REGISTRY, Registry, Rule
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "s3",
     "stack",
     "tagging",
+    "traps",
 ]
