@@ -87,7 +87,9 @@ def test_rule_is_documented(rule) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_rule_declares_the_causes_it_reports(rule) -> None:
-    assert rule.causes and all(re.fullmatch(r"[A-Za-z_.-]+(:[A-Za-z0-9_-]+)?", c) for c in rule.causes)
+    assert rule.causes and all(
+        re.fullmatch(r"[A-Za-z_.-]+(:[A-Za-z0-9_-]+)?", c) for c in rule.causes
+    )
 
 
 def test_own_control_ids_are_unique_per_rule() -> None:
