@@ -12,6 +12,7 @@ import typer
 from stackspec import SpecError, load_stack_file
 
 from .commands.apply import apply
+from .commands.audit import audit
 from .commands.review import review
 from .commands.verify import verify
 from .engine import ProgramError
@@ -133,6 +134,7 @@ def plan(
 app.command()(review)
 app.command()(verify)
 app.command()(apply)
+app.command()(audit)
 
 
 def main() -> None:

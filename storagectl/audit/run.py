@@ -1,0 +1,49 @@
+"""Audit one export: read it, map it onto the plan view, judge it with the pack, redact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..plan import summarize
+from ..planner import OUR_PROJECT
+from ..policy.evaluate import config_for_stack, evaluate_plan
+from ..redact import Redactor
+from .export import read_export
+from .view import export_view
+
+
+def audit_export(path: Path, policy_config: Path | None = None) -> dict[str, Any]:
+    """The audit document of the export at `path`: the plan contract, judged and redacted.
+
+    Raises ExportError (bad export) or PolicyConfigError (bad pack config). The pack
+    config defaults as for `plan`: our project's stacks use `policies/config/<stack>.json`,
+    anything else the pack's defaults (every rule advisory).
+    """
+    view, plaintexts = export_view(read_export(path), path)
+    config = policy_config
+    if config is None and view["project"] == OUR_PROJECT:
+        config = config_for_stack(view["stack"])
+    violations = evaluate_plan(view, config)
+    view["violations"] = violations
+    view["summary"] = summarize(view["resources"], violations)
+    return redacted(view, plaintexts)
+
+
+def redacted(view: dict[str, Any], plaintexts: list[str]) -> dict[str, Any]:
+    """`view` with property values masked and secret plaintexts scrubbed, in place.
+
+    Rules never see a secret's plaintext, but a value copied from one into a plain
+    property, or held under a credential-named key, must not reach any output either.
+    Only property values are masked: URNs and dependency lists are structure, and learning
+    them as "secrets" (they sit under keys such as ``masterUserSecretKmsKeyId``) would
+    scrub the very URNs violations point at.
+    """
+    redactor = Redactor(plaintexts)
+    for resource in view["resources"]:
+        resource["inputs"] = redactor.data(resource["inputs"])
+        resource["outputs"] = redactor.data(resource["outputs"])
+    view["outputs"] = redactor.data(view["outputs"])
+    for violation in view["violations"]:
+        violation["message"] = redactor.text(violation["message"])
+    return view
