@@ -149,6 +149,7 @@ class _Graph:
             if str(r["type"]).startswith("pulumi:providers:")
         }
         self.stack_resources = self._stack_resources()
+        self._inputs: dict[str, tuple[Mapping[str, Any], PolicyResourceOptions]] = {}
 
     def provider(self, resource: Mapping[str, Any]) -> PolicyProviderResource | None:
         ref = str(resource.get("provider") or "")
@@ -160,12 +161,18 @@ class _Graph:
     def resource_args(
         self, resource: Mapping[str, Any], config: Mapping[str, Any]
     ) -> ResourceValidationArgs:
+        # The read-only props proxy and options are built once per resource, not once per
+        # rule: at 10,000 resources that was most of an audit's time.
+        urn = resource["urn"]
+        if urn not in self._inputs:
+            self._inputs[urn] = (_props(resource.get("inputs")), _options(resource))
+        props, options = self._inputs[urn]
         return ResourceValidationArgs(
             resource["type"],
-            _props(resource.get("inputs")),
-            resource["urn"],
+            props,
+            urn,
             resource["name"],
-            _options(resource),
+            options,
             self.provider(resource),
             dict(config),
         )
