@@ -12,5 +12,7 @@ PolicyPack(
     policies=REGISTRY.policies(),
     enforcement_level=EnforcementLevel.ADVISORY,
     description="FSBP controls for S3, RDS, ElastiCache, KMS and IAM, plus cross-resource "
-    "storage rules (regional keys, replication roles, protection, tags, credentials).",
+    "storage rules (regional keys, replication roles, protection, tags, credentials, cache "
+    "authentication) and day-2 traps (pinned minor versions, kms:ReplicateKey, replica "
+    "expiration, final snapshot names, parameter formats).",
 )
