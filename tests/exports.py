@@ -139,7 +139,7 @@ DRIFT_PLAINTEXT = "Dr1ft-Plaintext-Secret-7c1e"
 def drifted(export: dict[str, Any]) -> dict[str, Any]:
     """`export` after someone switched the uploads bucket to SSE-S3 in the console and
     `pulumi refresh` recorded it: the SSE configuration's outputs say AES256 while its
-    inputs still ask for aws:kms. A `--show-secrets` plaintext rides along on a cache."""
+    inputs still ask for aws:kms. A `--show-secrets` plaintext rides along in a stack output."""
     changed = copy.deepcopy(export)
     for resource in changed["deployment"]["resources"]:
         if resource["type"].endswith("BucketServerSideEncryptionConfiguration") and resource[
@@ -148,10 +148,10 @@ def drifted(export: dict[str, Any]) -> dict[str, Any]:
             resource["outputs"]["rules"] = [
                 {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
             ]
-        if resource["type"] == "aws:elasticache/replicationGroup:ReplicationGroup":
-            resource["outputs"]["authToken"] = {
+        if resource["type"] == STACK_TYPE:
+            resource["outputs"]["ordersDsn"] = {
                 SIGNATURE: SECRET_SIG,
-                "plaintext": json.dumps(DRIFT_PLAINTEXT),
+                "plaintext": json.dumps(f"postgres://app:{DRIFT_PLAINTEXT}@orders:5433/orders"),
             }
     return changed
 

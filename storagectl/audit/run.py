@@ -24,10 +24,26 @@ def audit_export(path: Path, policy_config: Path | None = None) -> dict[str, Any
     config = policy_config
     if config is None and view["project"] == OUR_PROJECT:
         config = config_for_stack(view["stack"])
-    violations = evaluate_plan(view, config)
+    violations = evaluate_plan(deployed(view), config)
     view["violations"] = violations
     view["summary"] = summarize(view["resources"], violations)
     return redacted(view, plaintexts)
+
+
+def deployed(view: dict[str, Any]) -> dict[str, Any]:
+    """`view` as the pack should judge deployed state: each resource's recorded outputs
+    over its inputs.
+
+    Resource rules read inputs (what a program asks for, as under `pulumi preview`); in a
+    deployed stack the outputs are what AWS reported at the last update or refresh, under
+    the same property names, so a setting changed outside Pulumi and then refreshed is
+    judged as it is, not as it was asked for. Stack rules already read outputs.
+    """
+    resources = [
+        {**resource, "inputs": {**resource["inputs"], **resource["outputs"]}}
+        for resource in view["resources"]
+    ]
+    return {**view, "resources": resources}
 
 
 def redacted(view: dict[str, Any], plaintexts: list[str]) -> dict[str, Any]:

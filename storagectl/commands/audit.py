@@ -52,7 +52,11 @@ def audit(
         raise typer.Exit(EXIT_INVALID) from None
     text = render(document, fmt.value)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            typer.echo(f"error: {output}: cannot write: {exc.strerror or exc}", err=True)
+            raise typer.Exit(EXIT_INVALID) from None
         typer.echo(f"wrote {output}", err=True)
     else:
         sys.stdout.write(text)

@@ -88,6 +88,25 @@ def test_drifted_bucket_encryption_is_the_one_new_finding() -> None:
     ]
 
 
+def test_resource_rules_judge_the_recorded_outputs(tmp_path: Path) -> None:
+    # Deletion protection turned off in the console, then `pulumi refresh`: the outputs
+    # say so while the inputs still ask for it.
+    document = json.loads(CLEAN.read_text())
+    writer = next(
+        r
+        for r in document["deployment"]["resources"]
+        if r["urn"].endswith("::backend-storage-prod-orders-writer")
+    )
+    assert writer["inputs"]["deletionProtection"] is True
+    writer["outputs"]["deletionProtection"] = False
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document))
+    drift = findings(audit_export(path)) - findings(audit_export(CLEAN))
+    assert [(policy, urn.rsplit("::", 1)[1]) for policy, urn, _ in drift] == [
+        ("rds-instance-enable-deletion-protection", "backend-storage-prod-orders-writer")
+    ]
+
+
 def test_drift_fails_the_audit_and_the_clean_export_passes() -> None:
     assert (run("--state", str(DRIFT)).exit_code, run("--state", str(CLEAN)).exit_code) == (1, 0)
 
@@ -118,10 +137,7 @@ def test_secret_plaintext_in_the_export_is_never_printed(fmt: str) -> None:
 
 def test_secret_is_shown_as_the_secret_marker() -> None:
     document = json.loads(run("--state", str(DRIFT), "--format", "json").stdout)
-    groups = [
-        r for r in document["resources"] if r["type"].endswith("replicationGroup:ReplicationGroup")
-    ]
-    assert groups and all(r["outputs"]["authToken"] == "[secret]" for r in groups)
+    assert document["outputs"]["ordersDsn"] == "[secret]"
 
 
 def test_credential_named_plain_values_are_masked(tmp_path: Path) -> None:
@@ -200,6 +216,17 @@ def test_export_larger_than_the_bound_is_refused_before_parsing(tmp_path: Path) 
 def test_missing_export_exits_2(tmp_path: Path) -> None:
     result = run("--state", str(tmp_path / "nope.json"))
     assert result.exit_code == 2 and "cannot read the export" in result.output
+
+
+def test_unwritable_output_exits_2(tmp_path: Path) -> None:
+    result = run("--state", str(CLEAN), "--output", str(tmp_path / "missing" / "out.txt"))
+    assert result.exit_code == 2 and "cannot write" in result.output
+
+
+def test_output_file_receives_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "audit.md"
+    result = run("--state", str(DRIFT), "--format", "markdown", "--output", str(out))
+    assert result.exit_code == 1 and "s3-bucket-enforce-kms-encryption" in out.read_text()
 
 
 def test_bad_policy_config_exits_2(tmp_path: Path) -> None:
