@@ -213,6 +213,14 @@ def test_export_larger_than_the_bound_is_refused_before_parsing(tmp_path: Path) 
         export.read_export(path, max_bytes=1024)
 
 
+def test_huge_export_exits_2_through_the_cli(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(export, "MAX_BYTES", 4096)
+    path = tmp_path / "export.json"
+    path.write_bytes(CLEAN.read_bytes())
+    result = run("--state", str(path))
+    assert result.exit_code == 2 and f"error: {path}: larger than 4,096 bytes" in result.output
+
+
 def test_missing_export_exits_2(tmp_path: Path) -> None:
     result = run("--state", str(tmp_path / "nope.json"))
     assert result.exit_code == 2 and "cannot read the export" in result.output

@@ -97,3 +97,45 @@ def test_traps_program_reports_exactly_the_expected_findings_once_each() -> None
 
 def test_traps_program_messages_never_carry_the_tag_value() -> None:
     assert all("tok-3f9a1c77e2" not in v["message"] for v in traps_plan()["violations"])
+
+
+#: Rules that share a cause on the same resource types, and why they never both report.
+COMPLEMENTARY = {
+    frozenset(
+        {
+            "elasticache-replication-group-enable-redis-auth",
+            "elasticache-replication-group-enable-authentication",
+        }
+    ): "Redis OSS before 6.0 vs 6.0+ and Valkey",
+    frozenset(
+        {
+            "s3-bucket-policy-disallow-cross-account-admin",
+            "s3-bucket-policy-configure-trusted-accounts",
+        }
+    ): "owning account known vs unknown",
+    frozenset(
+        {"s3-bucket-configure-versioned-lifecycle", "s3-bucket-configure-lifecycle"}
+    ): "versioned vs unversioned buckets",
+}
+
+
+def test_rules_sharing_a_cause_are_declared_complementary() -> None:
+    # A new rule that judges an existing cause on the same types must say here why the two
+    # cannot both fire (and the fixtures above must prove it).
+    sharing = set()
+    for first, second in itertools.combinations(list(REGISTRY), 2):
+        overlap = set(first.resource_types) & set(second.resource_types) or (
+            "*" in first.resource_types + second.resource_types
+        )
+        if overlap and set(first.causes) & set(second.causes):
+            sharing.add(frozenset({first.name, second.name}))
+    assert sharing == set(COMPLEMENTARY)
+
+
+@pytest.mark.parametrize("pair", list(COMPLEMENTARY), ids=lambda p: "+".join(sorted(p)))
+def test_complementary_rules_never_report_one_resource_together(pair: frozenset[str]) -> None:
+    for fixture in FIXTURES.values():
+        by_resource: dict[str, set[str]] = defaultdict(set)
+        for violation in fixture()["violations"]:
+            by_resource[violation["urn"]].add(violation["policy"])
+        assert not any(pair <= policies for policies in by_resource.values())
