@@ -103,9 +103,11 @@ def _pinned_minor(args: StackValidationArgs, report: Report) -> None:
                 return  # its cluster's version is the one that drifts; judged there
             upgrades = _auto_minor(resource.props, True)
         elif kind in tokens.RDS_CLUSTER:
-            # Aurora applies minor upgrades through its instances' setting.
+            # Aurora applies minor upgrades through its instances' setting; Multi-AZ DB
+            # clusters (db_cluster_instance_class) through their own, on by default.
             own = dependents(resource, members, "clusterIdentifier")
-            upgrades = is_true(resource.props.get("autoMinorVersionUpgrade")) or any(
+            multi_az = has(resource.props, "dbClusterInstanceClass")
+            upgrades = _auto_minor(resource.props, multi_az) or any(
                 _auto_minor(m.props, True) for m in own
             )
         elif kind in tokens.ELASTICACHE_CLUSTER and has(resource.props, "replicationGroupId"):
@@ -204,7 +206,8 @@ def _expirations(bucket: PolicyResource, args: StackValidationArgs) -> list[tupl
     "current-version expiration for the same prefix as the source's.",
     notes="Delete markers that lifecycle expiration creates are not replicated (S3 replication "
     "docs), so a replica without the source's expiration keeps every object forever and grows "
-    "without bound. Destinations outside the stack cannot be read and are not judged.",
+    "without bound. Destinations outside the stack cannot be read and are not judged; prefixes "
+    "are compared, tag filters and the replication rule's own filter are not.",
     causes=("destinationLifecycle:expiration",),
 )
 def _destination_expiration(args: StackValidationArgs, report: Report) -> None:

@@ -127,6 +127,22 @@ def test_aurora_cluster_whose_members_do_not_upgrade_passes() -> None:
     assert run_stack(PIN, aurora(member_upgrades=False)) == []
 
 
+@pytest.mark.parametrize(
+    ("upgrades", "expect"), [(None, True), (False, False)], ids=["default-on", "off"]
+)
+def test_multi_az_db_cluster_uses_its_own_setting(upgrades: bool | None, expect: bool) -> None:
+    stack = Stack()
+    props: dict[str, Any] = {
+        "engine": "postgres",
+        "engineVersion": "16.4",
+        "dbClusterInstanceClass": "db.r6gd.large",
+    }
+    if upgrades is not None:
+        props["autoMinorVersionUpgrade"] = upgrades
+    stack.add(CLUSTER, "multi-az", props)
+    assert bool(run_stack(PIN, stack)) == expect
+
+
 def test_aurora_major_only_passes() -> None:
     stack = aurora()
     stack.replace("catalog", {"engine": "aurora-mysql", "engineVersion": "8.0"})
