@@ -8,6 +8,7 @@ twice (as KMS.3 and the protect rule once did for a key's missing `protect`).
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter, defaultdict
 from functools import cache
 from typing import Any
@@ -139,3 +140,32 @@ def test_complementary_rules_never_report_one_resource_together(pair: frozenset[
         for violation in fixture()["violations"]:
             by_resource[violation["urn"]].add(violation["policy"])
         assert not any(pair <= policies for policies in by_resource.values())
+
+
+def test_plan_program_cli_reports_the_traps_once_each() -> None:
+    from typer.testing import CliRunner
+
+    from storagectl.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--program",
+            str(TRAPS),
+            "--stack",
+            "prod",
+            "--format",
+            "json",
+            "--policy-config",
+            str(PROD_CONFIG),
+        ],
+    )
+    assert result.exit_code == 1, result.output  # S3.6, authentication and tags are mandatory
+    plan = json.loads(result.stdout)
+    found = Counter(
+        (v["policy"], v["name"], v["enforcement"])
+        for v in plan["violations"]
+        if v["policy"] in DEPTH_RULES
+    )
+    assert found == Counter(EXPECTED)
