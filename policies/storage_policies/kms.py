@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from . import documents, tokens
-from .props import as_int, as_list, has, is_true
+from .props import as_int, has, is_true, objects
 from .registry import REGISTRY, Report
 
 #: KMS.1/KMS.2's `blockedActionsPatterns`.
@@ -43,7 +43,7 @@ def _decrypts_all_keys(statements: Iterable[documents.Statement]) -> list[str]:
 def inline_documents(args: ResourceValidationArgs) -> list[object]:
     """The policy documents a resource carries inline (role `inlinePolicies` or `policy`)."""
     if args.resource_type in tokens.IAM_ROLE:
-        return [entry.get("policy") for entry in as_list(args.props.get("inlinePolicies"))]
+        return [entry.get("policy") for entry in objects(args.props.get("inlinePolicies"))]
     return [args.props.get("policy")]
 
 

@@ -20,7 +20,7 @@ from pulumi_policy import (
 
 from . import tokens
 from .graph import each_decidable, linked, of_type
-from .props import as_int, as_list, has, is_false, is_true, version_tuple
+from .props import as_int, as_list, has, is_false, is_true, objects, version_tuple
 from .registry import REGISTRY, Report
 
 _INSTANCES = tokens.RDS_INSTANCE + tokens.RDS_CLUSTER_INSTANCE
@@ -515,7 +515,7 @@ def _cluster_multi_az(args: StackValidationArgs, report: Report) -> None:
 
 
 def _parameter_value(group: PolicyResource, name: str) -> str | None:
-    for parameter in as_list(group.props.get("parameters")):
+    for parameter in objects(group.props.get("parameters")):
         if parameter.get("name") == name:
             return str(parameter.get("value"))
     return None

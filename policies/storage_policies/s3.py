@@ -22,7 +22,7 @@ from pulumi_policy import (
 from . import documents, tokens
 from .accounts import account_of, owner_accounts
 from .graph import each_decidable, linked, of_type, region, satellites
-from .props import as_list, first, is_true
+from .props import as_list, first, is_true, objects
 from .registry import REGISTRY, Report
 
 _PUBLIC_GROUP_URIS = (
@@ -108,9 +108,9 @@ def _acl_grants(
     grants: list[tuple[Mapping[str, Any], str]] = []
     for sat in satellites(bucket, args, tokens.S3_ACL):
         policy = first(sat.props.get("accessControlPolicy"))
-        for grant in as_list(policy.get("grants")):
+        for grant in objects(policy.get("grants")):
             grants.append((first(grant.get("grantee")), str(grant.get("permission"))))
-    for grant in as_list(bucket.props.get("grants")):
+    for grant in objects(bucket.props.get("grants")):
         for permission in as_list(grant.get("permissions")):
             grants.append((grant, str(permission)))
     return grants
@@ -130,7 +130,7 @@ def _uses_acls(bucket: PolicyResource, args: StackValidationArgs) -> str | None:
     for sat in satellites(bucket, args, tokens.S3_ACL):
         policy = first(sat.props.get("accessControlPolicy"))
         owner = first(policy.get("owner")).get("id")
-        for grant in as_list(policy.get("grants")):
+        for grant in objects(policy.get("grants")):
             grantee = first(grant.get("grantee"))
             if grantee.get("type") != "CanonicalUser" or grantee.get("id") != owner:
                 return "its ACL grants access to someone other than the owner"
@@ -148,19 +148,19 @@ def _versioning_enabled(bucket: PolicyResource, args: StackValidationArgs) -> bo
 
 def _lifecycle_enabled(bucket: PolicyResource, args: StackValidationArgs) -> bool:
     for sat in satellites(bucket, args, tokens.S3_LIFECYCLE):
-        if any(rule.get("status") == "Enabled" for rule in as_list(sat.props.get("rules"))):
+        if any(rule.get("status") == "Enabled" for rule in objects(sat.props.get("rules"))):
             return True
-    return any(is_true(rule.get("enabled")) for rule in as_list(bucket.props.get("lifecycleRules")))
+    return any(is_true(rule.get("enabled")) for rule in objects(bucket.props.get("lifecycleRules")))
 
 
 def _encryption_algorithms(bucket: PolicyResource, args: StackValidationArgs) -> list[str]:
     algorithms: list[str] = []
     for sat in satellites(bucket, args, tokens.S3_ENCRYPTION):
-        for rule in as_list(sat.props.get("rules")):
+        for rule in objects(sat.props.get("rules")):
             default = first(rule.get("applyServerSideEncryptionByDefault"))
             algorithms.append(str(default.get("sseAlgorithm")))
     inline = first(bucket.props.get("serverSideEncryptionConfiguration"))
-    for rule in as_list(inline.get("rule")) if inline else []:
+    for rule in objects(inline.get("rule")) if inline else []:
         default = first(rule.get("applyServerSideEncryptionByDefault"))
         algorithms.append(str(default.get("sseAlgorithm")))
     return algorithms
@@ -446,7 +446,7 @@ def _cross_region_replication(args: StackValidationArgs, report: Report) -> None
         if bucket.urn in destinations:
             return
         for config in satellites(bucket, args, tokens.S3_REPLICATION):
-            if not any(r.get("status") == "Enabled" for r in as_list(config.props.get("rules"))):
+            if not any(r.get("status") == "Enabled" for r in objects(config.props.get("rules"))):
                 continue
             targets = [d for d in linked(config, "rules", tokens.S3_BUCKET) if d.urn != bucket.urn]
             # A destination outside the stack, or a region nobody declared, cannot be

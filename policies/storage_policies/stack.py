@@ -18,7 +18,7 @@ from pulumi_policy import (
 
 from . import documents, tokens
 from .graph import dependents, each_decidable, linked, of_type, region, satellites
-from .props import arn_region, as_list, environment, first, is_true
+from .props import arn_region, environment, first, is_true, objects
 from .registry import REGISTRY, Report
 
 _PROTECTED_ENVIRONMENTS = ["prod"]
@@ -116,7 +116,7 @@ def _encryption_findings(resource: PolicyResource, args: StackValidationArgs) ->
             if linked(resource, "rules", tokens.KMS_KEYS)
             else [
                 (str(arn), r)
-                for rule in as_list(resource.props.get("rules"))
+                for rule in objects(resource.props.get("rules"))
                 if (
                     arn := first(rule.get("applyServerSideEncryptionByDefault")).get(
                         "kmsMasterKeyId"
@@ -154,7 +154,7 @@ def _replication_findings(config: PolicyResource) -> list[str]:
         if linked(config, "rules", tokens.KMS_KEYS)
         else [
             (str(arn), r)
-            for rule in as_list(config.props.get("rules"))
+            for rule in objects(config.props.get("rules"))
             if (
                 arn := first(first(rule.get("destination")).get("encryptionConfiguration")).get(
                     "replicaKmsKeyId"
@@ -197,7 +197,7 @@ def _same_region(args: StackValidationArgs, report: Report) -> None:
 
 def role_statements(role: PolicyResource, args: StackValidationArgs) -> list[documents.Statement]:
     """Every statement granted to `role`: inline, role policies and attached managed ones."""
-    docs = [entry.get("policy") for entry in as_list(role.props.get("inlinePolicies"))]
+    docs = [entry.get("policy") for entry in objects(role.props.get("inlinePolicies"))]
     docs += [
         rp.props.get("policy")
         for rp in dependents(role, of_type(args, tokens.IAM_ROLE_POLICY), "role")
@@ -249,7 +249,7 @@ def _replication_keys(args: StackValidationArgs, report: Report) -> None:
                     first(rule.get("applyServerSideEncryptionByDefault")).get("kmsMasterKeyId")
                     or ""
                 )
-                for rule in as_list(sse.props.get("rules"))
+                for rule in objects(sse.props.get("rules"))
             ]
             needs += [
                 ("kms:Decrypt", label, arn) for label, arn in _key_arns(sse, "rules", literals)
@@ -261,7 +261,7 @@ def _replication_keys(args: StackValidationArgs, report: Report) -> None:
                 )
                 or ""
             )
-            for rule in as_list(config.props.get("rules"))
+            for rule in objects(config.props.get("rules"))
         ]
         needs += [
             ("kms:Encrypt", label, arn) for label, arn in _key_arns(config, "rules", literals)

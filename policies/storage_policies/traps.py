@@ -15,7 +15,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, Stac
 
 from . import documents, tokens
 from .graph import dependents, each_decidable, linked, of_type, satellites
-from .props import as_int, as_list, first, has, is_false, is_true, version_tuple
+from .props import as_int, first, has, is_false, is_true, objects, version_tuple
 from .registry import REGISTRY, Report
 
 # --- engine version pinned to a minor while minor upgrades are automatic ------------------
@@ -183,11 +183,11 @@ def _expirations(bucket: PolicyResource, args: StackValidationArgs) -> list[tupl
     """(prefix, days) of the bucket's enabled current-version expiration rules."""
     found: list[tuple[str, int]] = []
     for config in satellites(bucket, args, tokens.S3_LIFECYCLE):
-        for rule in as_list(config.props.get("rules")):
+        for rule in objects(config.props.get("rules")):
             days = as_int(first(rule.get("expiration")).get("days"))
             if rule.get("status") == "Enabled" and days:
                 found.append((_prefix(rule), days))
-    for rule in as_list(bucket.props.get("lifecycleRules")):
+    for rule in objects(bucket.props.get("lifecycleRules")):
         days = as_int(first(rule.get("expiration")).get("days"))
         if is_true(rule.get("enabled")) and days:
             found.append((_prefix(rule), days))
@@ -301,7 +301,7 @@ _MYSQL_FAMILY = re.compile(r"^(mysql|mariadb)\d", re.IGNORECASE)
 def _boolean_values(args: ResourceValidationArgs, report: Report) -> None:
     if not _MYSQL_FAMILY.match(str(args.props.get("family") or "")):
         return
-    for parameter in as_list(args.props.get("parameters")):
+    for parameter in objects(args.props.get("parameters")):
         name = parameter.get("name")
         value = str(parameter.get("value"))
         if name in _BOOLEAN_MYSQL_PARAMETERS and value not in ("0", "1"):

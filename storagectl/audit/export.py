@@ -136,8 +136,15 @@ def _problems(document: Any) -> Iterator[tuple[str, str]]:
     if len(resources) > MAX_RESOURCES:
         yield "deployment.resources", f"more than {MAX_RESOURCES:,} resources"
         return
+    seen: dict[str, int] = {}
     for index, resource in enumerate(resources):
-        yield from _resource_problems(resource, f"deployment.resources[{index}]")
+        key = f"deployment.resources[{index}]"
+        yield from _resource_problems(resource, key)
+        urn = resource.get("urn") if isinstance(resource, dict) else None
+        if isinstance(urn, str) and not resource.get("delete"):
+            if urn in seen:
+                yield f"{key}.urn", f"repeats deployment.resources[{seen[urn]}].urn ({urn})"
+            seen.setdefault(urn, index)
 
 
 def _resource_problems(resource: Any, key: str) -> Iterator[tuple[str, str]]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 from typing import Any
 
 from ..plan import summarize
 from ..planner import OUR_PROJECT
-from ..policy.evaluate import config_for_stack, evaluate_plan
+from ..policy.evaluate import PolicyConfigError, config_for_stack, evaluate_plan
 from ..redact import Redactor
-from .export import read_export
+from .export import ExportError, read_export
 from .view import export_view
 
 
@@ -24,10 +25,29 @@ def audit_export(path: Path, policy_config: Path | None = None) -> dict[str, Any
     config = policy_config
     if config is None and view["project"] == OUR_PROJECT:
         config = config_for_stack(view["stack"])
-    violations = evaluate_plan(deployed(view), config)
+    try:
+        violations = evaluate_plan(deployed(view), config)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        if isinstance(exc, PolicyConfigError):
+            raise
+        # Rules read provider-shaped values; an export edited by hand (or by an attacker)
+        # can hold shapes no provider writes. Say so, and where the pack gave up.
+        raise ExportError(
+            f"{path}: a property value has a shape the AWS provider never writes "
+            f"({type(exc).__name__} at {_pack_frame(exc)}); export the stack again"
+        ) from None
     view["violations"] = violations
     view["summary"] = summarize(view["resources"], violations)
     return redacted(view, plaintexts)
+
+
+def _pack_frame(exc: BaseException) -> str:
+    """`file:line` of the innermost policy-pack frame of `exc`'s traceback."""
+    where = "the policy evaluator"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if "storage_policies" in frame.filename:
+            where = f"{Path(frame.filename).name}:{frame.lineno}"
+    return where
 
 
 def deployed(view: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from referencing import Registry, Resource
 from typer.testing import CliRunner
 
@@ -253,3 +255,55 @@ def test_audit_command_runs_as_a_user_runs_it() -> None:
         timeout=120,
     )
     assert done.returncode == 1 and json.loads(done.stdout)["summary"]["violations"]["mandatory"]
+
+
+# --- mutated property values: the export's own error or a result, never a traceback -----
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@cache
+def small_export() -> dict[str, Any]:
+    """The first 60 resources of the prod fixture: every kind the rules read, quickly."""
+    document = json.loads(CLEAN.read_text())
+    document["deployment"]["resources"] = document["deployment"]["resources"][:60]
+    return document
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path] if path else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*path, index))
+    return found
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_property_values_never_crash_the_audit(data, tmp_path_factory) -> None:
+    document = json.loads(json.dumps(small_export()))
+    resources = document["deployment"]["resources"]
+    resource = data.draw(st.sampled_from([r for r in resources if r.get("outputs")]))
+    side = data.draw(st.sampled_from(["inputs", "outputs"]))
+    paths = _paths(resource.get(side) or {})
+    if paths:
+        path = data.draw(st.sampled_from(paths))
+        target = resource[side]
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = data.draw(JSON_VALUES)
+    file = tmp_path_factory.mktemp("fuzz") / "export.json"
+    file.write_text(json.dumps(document))
+    try:
+        audit_export(file)
+    except ExportError as exc:
+        assert str(exc).startswith(str(file))
