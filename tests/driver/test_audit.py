@@ -189,6 +189,11 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
         b'"type": "t", "inputs": [1]}]}}',
         "deployment.resources[0].inputs: must be an object (got an array)",
     ),
+    "duplicate-urn": (
+        b'{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::n", '
+        b'"type": "t"}, {"urn": "urn:pulumi:s::p::t::n", "type": "t"}]}}',
+        "deployment.resources[1].urn: repeats deployment.resources[0].urn",
+    ),
     "protect-not-bool": (
         b'{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::t::n", '
         b'"type": "t", "protect": "yes"}]}}',
