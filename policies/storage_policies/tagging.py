@@ -72,6 +72,8 @@ def _credential_keys(tags: Mapping[str, Any]) -> list[str]:
 )
 def _credential_tags(args: StackValidationArgs, report: Report) -> None:
     def check(resource: PolicyResource) -> None:
+        if _is_component(resource.resource_type):
+            return
         if resource.resource_type.startswith("pulumi:providers:"):
             keys = _credential_keys(default_tags(resource.props))
             where = "default tags"
@@ -86,6 +88,13 @@ def _credential_tags(args: StackValidationArgs, report: Report) -> None:
             )
 
     each_decidable(args.resources, check)
+
+
+def _is_component(type_token: str) -> bool:
+    """Component types (``pkg:module:Type``) only pass their children's tags through their
+    outputs; the children (``aws:s3/bucket:Bucket``) are judged, so each tag counts once."""
+    parts = type_token.split(":")
+    return len(parts) == 3 and "/" not in parts[1] and parts[:2] != ["pulumi", "providers"]
 
 
 def _tags(resource: PolicyResource) -> Any:

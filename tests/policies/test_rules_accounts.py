@@ -168,3 +168,10 @@ def test_credential_tag_rule_matches_the_driver_redaction_words() -> None:
 
     assert tagging.CREDENTIAL_WORD.pattern == CREDENTIAL_WORD.pattern
     assert tagging.CREDENTIAL_WORD.flags == CREDENTIAL_WORD.flags
+
+
+def test_component_passing_tags_through_is_not_reported_again() -> None:
+    stack = Stack()
+    stack.add("backend-storage:s3:ObjectBucket", "uploads", {"tags": {"apiToken": "x"}})
+    bucket = stack.add(BUCKET, "uploads-bucket", {"tags": {"apiToken": "x"}})
+    assert [u for u, _ in run_stack(TAGS_RULE, stack)] == [bucket.urn]
