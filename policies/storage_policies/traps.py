@@ -69,6 +69,11 @@ def _ignores_version(resource: PolicyResource) -> bool:
     return "engineVersion" in (resource.opts.ignore_changes or [])
 
 
+# Sources: RDS refuses to modify to a lower engine version (ModifyDBInstance: "Cannot
+# upgrade ... from 16.6 to 16.4"); ElastiCache cannot downgrade in place (ElastiCache user
+# guide, "Upgrading engine versions"), so terraform-provider-aws, which pulumi-aws bridges,
+# forces a replacement (internal/service/elasticache, customizeDiffEngineVersionForceNewOnDowngrade
+# on aws_elasticache_replication_group and aws_elasticache_cluster).
 @REGISTRY.stack_rule(
     "aws-database-disallow-pinned-minor-version",
     "Checks that RDS, Aurora and ElastiCache engine versions that upgrade their minor version "
