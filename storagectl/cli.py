@@ -13,6 +13,9 @@ from stackspec import SpecError, load_stack_file
 
 from .commands.apply import apply
 from .commands.audit import audit
+from .commands.destroy import destroy
+from .commands.doctor import doctor
+from .commands.drift import drift
 from .commands.review import review
 from .commands.verify import verify
 from .engine import ProgramError
@@ -134,6 +137,9 @@ def plan(
 app.command()(review)
 app.command()(verify)
 app.command()(apply)
+app.command()(destroy)
+app.command()(drift)
+app.command()(doctor)
 app.command()(audit)
 
 

@@ -55,6 +55,7 @@ def build_plan(
             "inputs": to_json(r.inputs),
             "outputs": _outputs(r.outputs, r.additional_secret_outputs),
             "source": sources.get(r.urn),
+            "aliases": r.aliases,
         }
         for r in run.registrations
     ]

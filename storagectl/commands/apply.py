@@ -1,9 +1,14 @@
-"""`storagectl apply ENV`: the offline plan as a gate, then `pulumi preview` or `pulumi up`."""
+"""`storagectl apply ENV`: the offline plan as a gate, `pulumi preview`/`up`, then `verify`."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -32,6 +37,20 @@ def apply(
         ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Apply without asking.")] = False,
+    skip_verify: Annotated[
+        bool,
+        typer.Option(
+            "--skip-verify", help="Do not run `storagectl verify` after a successful update."
+        ),
+    ] = False,
+    verify_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--verify-option",
+            help="An option handed to the post-deploy `storagectl verify` (e.g. "
+            "--verify-option=--ca-bundle=global-bundle.pem). Repeatable.",
+        ),
+    ] = None,
     config_file: Annotated[
         Path | None, typer.Option(help="Stack config file for the gate (default: the stack's).")
     ] = None,
@@ -42,8 +61,11 @@ def apply(
 ) -> None:
     """Deploy one stack with the Pulumi CLI, after the offline plan passes the policy pack.
 
-    Exit 0 done, 1 mandatory violations (nothing deployed), 2 invalid input or no Pulumi
-    CLI, 3 the engine failed.
+    After a successful update, the post-deploy checks run on the stack's new outputs, like
+    an Ansible handler (`--skip-verify` to leave them out).
+
+    Exit 0 done, 1 mandatory violations (nothing deployed) or post-deploy checks failed,
+    2 invalid input or no usable Pulumi CLI, 3 the engine failed.
     """
     try:
         program_dir = find_program()
@@ -74,12 +96,42 @@ def apply(
         diff=diff,
     )
     try:
-        summary = run(request, on_output=lambda line: typer.echo(line, nl=False))
+        result = run(request, on_output=lambda line: typer.echo(line, nl=False))
     except EngineMissing as exc:
         _exit(EXIT_INVALID, f"error: {exc}")
     except DeployError as exc:
         _exit(EXIT_ENGINE, f"error: {exc}")
-    typer.echo(summary)
+    typer.echo(result.summary)
+    if check or skip_verify:
+        eprint("post-deploy checks: not run (" + ("--check" if check else "--skip-verify") + ")")
+        return
+    code = run_verify_handler(env, result.outputs, verify_option or [])
+    if code != 0:
+        _exit(
+            EXIT_VIOLATIONS,
+            f"deployed {env}, but the post-deploy checks failed (storagectl verify exit {code})",
+        )
+
+
+def run_verify_handler(env: str, outputs: dict[str, Any], options: list[str]) -> int:
+    """Run `storagectl verify ENV` on `outputs`; its report goes to our stdout/stderr.
+
+    The outputs hold plaintext secrets (the master secret ARNs are not secret, but a
+    program's own secret outputs may be): they go to a file only this user can read, in a
+    directory removed right after, and never through argv or the environment.
+    """
+    with tempfile.TemporaryDirectory(prefix="storagectl-apply-") as folder:
+        path = Path(folder) / "outputs.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(outputs, handle)
+        eprint(f"post-deploy checks: storagectl verify {env} (the stack's new outputs)")
+        done = subprocess.run(
+            [sys.executable, "-m", "storagectl", "verify", env, "--outputs", str(path), *options],
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    return done.returncode
 
 
 def _exit(code: int, *lines: str) -> NoReturn:

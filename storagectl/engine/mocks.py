@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
@@ -21,14 +22,27 @@ class EngineMocks(Mocks):
         self.account = account
         self.preview = preview
         self.provider_regions: dict[str, str] = {}
+        # The monitor calls `new_resource` on the registering thread (the SDK runs each
+        # RegisterResource in an executor thread), so the URN it is about to answer with
+        # travels here per thread. `MockResourceArgs` carries no parent.
+        self._registering = threading.local()
+
+    def registering(self, urn: str | None) -> None:
+        """The engine URN of the registration this thread is answering (None: done)."""
+        self._registering.urn = urn
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        urn = f"urn:pulumi:{self.stack}::{self.project}::{args.typ}::{args.name}"
+        # Computed values are seeded by the engine URN: two resources of one type and name
+        # below different parents (a database's and a cache's `catalog-sg`) are distinct.
+        urn = getattr(self._registering, "urn", None) or (
+            f"urn:pulumi:{self.stack}::{self.project}::{args.typ}::{args.name}"
+        )
         inputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
             region = unwrap(inputs.get("region"))
             if isinstance(region, str):
-                self.provider_regions[args.name] = region
+                # Keyed by URN: two components may each own a provider of the same name.
+                self.provider_regions[urn] = region
             return (f"{args.name}-provider-id", inputs)
         if self.preview:
             # As in `pulumi preview`: what the program set is known, the rest is not.
@@ -39,10 +53,9 @@ class EngineMocks(Mocks):
         return (resource_id, {**computed, **inputs, **_keep_computed(computed, inputs)})
 
     def _region(self, provider_ref: str | None) -> str:
-        # "urn:pulumi:stack::project::pulumi:providers:aws::<name>::<id>"
+        # A provider reference is "<provider URN>::<id>".
         if provider_ref:
-            name = provider_ref.rsplit("::", 2)[-2]
-            return self.provider_regions.get(name, self.region)
+            return self.provider_regions.get(provider_ref.rsplit("::", 1)[0], self.region)
         return self.region
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

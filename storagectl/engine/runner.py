@@ -100,6 +100,11 @@ def run_program(
         # set_mocks installs a root stack of its own; the program runs in a fresh one, as
         # under the real language host, so that exports reach RegisterResourceOutputs.
         pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
+        # MockSettings replaces neither the SDK's RPC manager nor its pending outputs: a failed
+        # RPC of an earlier run in this process (a duplicate URN) would fail this one too.
+        # The SDK's own `pulumi.runtime.mocks.test` clears both the same way.
+        pulumi_settings.SETTINGS.rpc_manager.clear()
+        pulumi_settings.SETTINGS.outputs.clear()
         pulumi.runtime.set_all_config(strings, sorted(secret_keys))
         try:
             _sync_await(run_in_stack(lambda: _run_main(main)))

@@ -1,8 +1,12 @@
 """Pure functions that compare two plan documents (see `storagectl.plan`) of one environment.
 
-Resources are matched by URN, the engine's identity: a resource whose URN changes is, to
-`pulumi up`, one deleted and one created. Only custom resources are compared; component
-resources hold no cloud state and have no inputs.
+Resources are matched by URN, the engine's identity (URNs as the engine builds them, see
+`storagectl.engine.urns`): a resource whose URN changes is, to `pulumi up`, one deleted
+and one created — unless the new one names the old URN in its `aliases` (or inherits such
+an alias from its parent), in which case the engine finds it under the old URN and updates
+it in place (`moves.find_moves`): the review shows it as changed, moved from that URN.
+Only custom resources are compared; component resources hold no cloud state and have no
+inputs.
 
 Secrets stay secret: a value that is ``"[secret]"`` on either side, or sits under a
 credential-named key, is shown as ``"[secret]"`` on both sides. Otherwise a change that
@@ -19,6 +23,7 @@ from typing import Any
 
 from ..engine.values import CREDENTIAL_KEYS, SECRET
 from ..plan import STATEFUL_TYPES
+from .moves import find_moves
 from .replacement import forces_replacement
 
 Change = dict[str, Any]
@@ -149,8 +154,24 @@ def _summary(resource: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The change record of one resource present on both sides, or None when unchanged."""
+def _same_reference(before: Any, after: Any, moves: Mapping[str, str]) -> bool:
+    # A parent or provider that moved under an alias is, to the engine, the same resource
+    # (it resolves references through aliases: `providers.RegisterAlias`).
+    if isinstance(after, str):
+        after = moves.get(after, after)
+    return _canonical(before) == _canonical(after)
+
+
+def _changed(
+    old: Mapping[str, Any], new: Mapping[str, Any], moves: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The change record of one resource present on both sides, or None when unchanged.
+
+    `moves` maps new URNs to the old ones they were found under (`find_moves`); a resource
+    found under an alias is always listed, with `moved_from`.
+    """
+    moves = moves or {}
+    moved = old["urn"] != new["urn"]
     old_inputs, new_inputs = old.get("inputs") or {}, new.get("inputs") or {}
     properties: list[Change] = []
     forcing: list[str] = []
@@ -162,12 +183,13 @@ def _changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any] |
     options = [
         {"option": name, "before": old.get(name), "after": new.get(name)}
         for name in OPTIONS
-        if _canonical(old.get(name)) != _canonical(new.get(name))
+        if not _same_reference(old.get(name), new.get(name), moves)
     ]
-    if not properties and not options:
+    if not properties and not options and not moved:
         return None
     return {
         **_summary(new),
+        "moved_from": old["urn"] if moved else None,
         "properties": properties,
         "options": options,
         "replacement": bool(forcing),
@@ -178,12 +200,23 @@ def _changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any] |
 def diff_resources(
     base: Iterable[Mapping[str, Any]], head: Iterable[Mapping[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """(added, removed, changed) custom resources, matched by URN, each sorted by type, name."""
+    """(added, removed, changed) custom resources, each sorted by type, name.
+
+    Matched by URN, then through aliases (`find_moves`): a moved resource is changed.
+    """
+    base, head = list(base), list(head)
     old, new = _custom(base), _custom(head)
+    # Every move (components and providers too) maps parent and provider references back.
+    everything = find_moves(base, head)
+    moves = {n: o for n, o in everything.items() if n in new and o in old}
     order = _order_key
-    added = sorted((_summary(new[u]) for u in new.keys() - old.keys()), key=order)
-    removed = sorted((_summary(old[u]) for u in old.keys() - new.keys()), key=order)
-    changed = [c for u in sorted(old.keys() & new.keys()) if (c := _changed(old[u], new[u]))]
+    added = sorted((_summary(new[u]) for u in new.keys() - old.keys() - moves.keys()), key=order)
+    gone = old.keys() - new.keys() - set(moves.values())
+    removed = sorted((_summary(old[u]) for u in gone), key=order)
+    pairs = [(u, u) for u in sorted(old.keys() & new.keys())] + sorted(
+        (o, n) for n, o in moves.items()
+    )
+    changed = [c for o, n in pairs if (c := _changed(old[o], new[n], everything))]
     return added, removed, sorted(changed, key=order)
 
 
@@ -243,13 +276,17 @@ def data_loss_risks(
     """Stateful resources that `pulumi up` would delete or replace.
 
     A removed stateful resource with an added one of the same type is reported as a URN
-    change (a rename, a new parent): the engine treats it as delete + create unless the
-    program declares an alias. Options are read from the base side, which is what the
-    engine's state holds.
+    change (a rename, a new parent): the engine treats it as delete + create, since no
+    alias of the new one names the old URN (those are moves, judged as changes). Options
+    are read from the base side, which is what the engine's state holds.
     """
+    base, head = list(base), list(head)
     old, new = _custom(base), _custom(head)
-    removed = [old[u] for u in sorted(old.keys() - new.keys()) if old[u]["type"] in STATEFUL_TYPES]
-    added = [new[u] for u in sorted(new.keys() - old.keys()) if new[u]["type"] in STATEFUL_TYPES]
+    moves = find_moves(base, head)
+    dropped = old.keys() - new.keys() - set(moves.values())
+    removed = [old[u] for u in sorted(dropped) if old[u]["type"] in STATEFUL_TYPES]
+    fresh = new.keys() - old.keys() - moves.keys()
+    added = [new[u] for u in sorted(fresh) if new[u]["type"] in STATEFUL_TYPES]
     renames = _pair_renames(removed, added)
     risks: list[dict[str, Any]] = []
     for gone in removed:
@@ -263,15 +300,16 @@ def data_loss_risks(
                 _risk(
                     gone,
                     "urn-changed",
-                    f"Its URN changes (now `{successor['name']}`): without an `aliases` option "
-                    "`pulumi up` creates a new, empty one and deletes this one.",
+                    f"Its URN changes (now `{successor['name']}`): `pulumi up` creates a new, "
+                    "empty one and deletes this one, unless the new one keeps the old URN as "
+                    f'an alias (`aliases=["{gone["urn"]}"]`).',
                     new_urn=successor["urn"],
                 )
             )
     for entry in changed:
         if entry["type"] not in STATEFUL_TYPES:
             continue
-        state = old[entry["urn"]]
+        state = old[entry.get("moved_from") or entry["urn"]]
         if entry["replacement"]:
             props = ", ".join(f"`{p}`" for p in entry["forces_replacement"])
             risks.append(

@@ -162,6 +162,9 @@ def _changed(changed: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = [f"<details><summary>Changed ({len(changed)})</summary>", ""]
     for entry in changed:
         replace = " — **replacement**" if entry["replacement"] else ""
+        if entry.get("moved_from"):
+            # Found under an alias: the engine updates it in place, it is not recreated.
+            replace += f" — moved from `{table_cell(entry['moved_from'])}` (alias)"
         lines += [
             f"`{entry['name']}` ({entry['type']}){replace}",
             "",

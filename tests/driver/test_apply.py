@@ -6,11 +6,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from storagectl.deploy import automation
+from storagectl.deploy import automation, cli_version
 from storagectl.deploy.automation import DeployRequest, EngineMissing
 from storagectl.deploy.targets import LimitError, resolve_limits
 from tests.plans import REPO, plan_of
@@ -78,42 +77,13 @@ def test_engine_arguments_without_limits_target_everything() -> None:
 
 
 def test_missing_cli_is_reported_not_crashed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(automation.shutil, "which", lambda _: None)
+    monkeypatch.setattr(cli_version.shutil, "which", lambda _: None)
     with pytest.raises(EngineMissing, match="the Pulumi CLI is not installed"):
         automation.run(DeployRequest(REPO, "dev", PACK, None, check=True), print)
 
 
-class _FakeStack:
-    """Stands in for `pulumi.automation.Stack` at the process boundary (no CLI here)."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def preview(self, **kwargs: Any) -> Any:
-        self.calls.append(("preview", kwargs))
-        return type("Preview", (), {"change_summary": {"same": 3}})()
-
-    def up(self, **kwargs: Any) -> Any:
-        self.calls.append(("up", kwargs))
-        summary = type("Summary", (), {"result": "succeeded", "resource_changes": {"update": 1}})()
-        return type("Up", (), {"summary": summary})()
-
-
-@pytest.mark.parametrize(("check", "verb"), [(True, "preview"), (False, "up")])
-def test_check_mode_previews_and_apply_updates(
-    monkeypatch: pytest.MonkeyPatch, check: bool, verb: str
-) -> None:
-    from pulumi import automation as auto
-
-    fake = _FakeStack()
-    selected: list[dict[str, Any]] = []
-    monkeypatch.setattr(automation.shutil, "which", lambda _: "/usr/local/bin/pulumi")
-    monkeypatch.setattr(auto, "select_stack", lambda **kw: selected.append(kw) or fake)
-    automation.run(DeployRequest(REPO, "prod", PACK, None, check=check), print)
-    assert (selected, [c[0] for c in fake.calls]) == (
-        [{"stack_name": "prod", "work_dir": str(REPO)}],
-        [verb],
-    )
+# What `apply` hands the engine is asserted at the process boundary, against a fake
+# `pulumi` executable: tests/driver/test_engine_boundary.py.
 
 
 def test_apply_refuses_mandatory_violations_before_the_engine(tmp_path: Path) -> None:

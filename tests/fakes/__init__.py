@@ -1,0 +1,1 @@
+"""Fakes of external executables, for testing storagectl's boundaries for real."""
