@@ -29,6 +29,10 @@ class BucketTarget:
     """ARN of the key that encrypts the bucket."""
     data_class: str
     """The bucket's data classification."""
+    dr_arn: pulumi.Input[str] | None = None
+    """ARN of the bucket's DR copy (None: the bucket does not replicate)."""
+    dr_key_arn: pulumi.Input[str] | None = None
+    """ARN of the DR replica key that encrypts the DR copy."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class DatabaseTarget:
     """Resource ids behind the reader endpoint (the replicas; the cluster for Aurora)."""
     data_class: str
     """The database's data classification."""
+    dr_resource_id: pulumi.Input[str] | None = None
+    """Resource id of the DR copy (cross-region replica or secondary cluster), if any."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,14 @@ class ApplicationAccessArgs:
 
 def bucket_target(bucket: Any) -> BucketTarget:
     """The grant-relevant facts of an `ObjectBucket`."""
-    return BucketTarget(arn=bucket.arn, key_arn=bucket.kms_key_arn, data_class=bucket.data_class)
+    replicated = bucket.dr_arn is not None
+    return BucketTarget(
+        arn=bucket.arn,
+        key_arn=bucket.kms_key_arn,
+        data_class=bucket.data_class,
+        dr_arn=bucket.dr_arn,
+        dr_key_arn=bucket.key.dr_arn if replicated else None,
+    )
 
 
 def database_target(database: Any) -> DatabaseTarget:
@@ -96,6 +109,7 @@ def database_target(database: Any) -> DatabaseTarget:
         writer_resource_ids=list(database.writer_resource_ids),
         reader_resource_ids=list(database.reader_resource_ids),
         data_class=database.data_class,
+        dr_resource_id=database.dr_resource_id,
     )
 
 
@@ -125,25 +139,41 @@ def request_shape(args: ApplicationAccessArgs) -> dict[str, Any]:
 
     Every ARN is left as the Input the store gave; `Output.from_input` resolves the
     tree in one step, and `permission_request` turns the result into the dataclass.
+    With `failover.active`, each grant also names the store's DR copy, if it has one.
     """
     app, application = args.app, args.application
-    buckets = [
-        {
-            "store": name,
-            "access": grant.access,
-            "prefix": grant.prefix,
-            "bucket_arn": args.buckets[name].arn,
-            "key_arn": args.buckets[name].key_arn,
-        }
-        for name, grant in sorted(app.grants.buckets.items())
-    ]
+    failover = args.spec.failover.active
+    buckets = []
+    for name, bucket_grant in sorted(app.grants.buckets.items()):
+        bucket = args.buckets[name]
+        dr = failover and bucket.dr_arn is not None
+        buckets.append(
+            {
+                "store": name,
+                "access": bucket_grant.access,
+                "prefix": bucket_grant.prefix,
+                "bucket_arn": bucket.arn,
+                "key_arn": bucket.key_arn,
+                "dr_bucket_arn": bucket.dr_arn if dr else None,
+                "dr_key_arn": bucket.dr_key_arn if dr else None,
+            }
+        )
     databases = []
     for name, grant in sorted(app.grants.databases.items()):
         target = args.databases[name]
         ids = (
             target.writer_resource_ids if grant.endpoint == "writer" else target.reader_resource_ids
         )
-        databases.append({"store": name, "user": grant.user, "resource_ids": list(ids)})
+        # After a failover the DR copy serves both endpoints: it is the only database left.
+        dr_ids = [target.dr_resource_id] if failover and target.dr_resource_id is not None else []
+        databases.append(
+            {
+                "store": name,
+                "user": grant.user,
+                "resource_ids": list(ids),
+                "dr_resource_ids": dr_ids,
+            }
+        )
     caches, secrets = [], []
     for name in sorted(app.grants.caches):
         cache = args.caches[name]
@@ -175,11 +205,14 @@ def permission_request(spec: EnvironmentSpec, shape: Mapping[str, Any]) -> docs.
         account_id=spec.account_id,
         buckets=tuple(docs.BucketAccess(**b) for b in shape["buckets"]),
         databases=tuple(
-            docs.DatabaseAccess(d["store"], d["user"], tuple(d["resource_ids"]))
+            docs.DatabaseAccess(
+                d["store"], d["user"], tuple(d["resource_ids"]), tuple(d["dr_resource_ids"])
+            )
             for d in shape["databases"]
         ),
         caches=tuple(docs.CacheAccess(**c) for c in shape["caches"]),
         secrets=tuple(docs.SecretAccess(**s) for s in shape["secrets"]),
+        dr_region=spec.dr_region if spec.failover.active else None,
     )
 
 

@@ -115,13 +115,22 @@ def bucket_policy(
     )
 
 
-def lifecycle_rules(settings: BucketSpec) -> list[dict[str, Any]]:
-    """Lifecycle rules from the spec; the first (noncurrent expiry, aborted uploads) always."""
+def lifecycle_rules(settings: BucketSpec, transitions: bool = True) -> list[dict[str, Any]]:
+    """Lifecycle rules from the spec; the first (noncurrent expiry, aborted uploads) always.
+
+    The first rule also removes *expired object delete markers* (a delete marker left with
+    no version behind it once the versions expired): without it every expired key keeps a
+    marker forever, and listing slows down with them. `transitions=False` leaves out the
+    storage-class moves (the DR copy's storage class is the replication rule's choice).
+    """
     rules: list[dict[str, Any]] = [
         {
             "id": "expire-noncurrent-versions",
             "status": "Enabled",
             "filter": {},
+            # S3 refuses `expired_object_delete_marker` beside `days` in one expiration,
+            # so current-version expiry is a rule of its own (below).
+            "expiration": {"expired_object_delete_marker": True},
             "noncurrent_version_expiration": {
                 "noncurrent_days": settings.noncurrent_version_expiration_days
             },
@@ -130,7 +139,7 @@ def lifecycle_rules(settings: BucketSpec) -> list[dict[str, Any]]:
             },
         }
     ]
-    if settings.transitions:
+    if settings.transitions and transitions:
         rules.append(
             {
                 "id": "transition-current-versions",
@@ -194,7 +203,14 @@ class LogBucket(pulumi.ComponentResource):
                     "expiration": {"days": retention},
                     "noncurrent_version_expiration": {"noncurrent_days": 1},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
-                }
+                },
+                {
+                    # Not beside `days` above: S3 refuses both in one expiration.
+                    "id": "remove-expired-delete-markers",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"expired_object_delete_marker": True},
+                },
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[hardening.versioning]),
         )
@@ -350,12 +366,15 @@ class ObjectBucket(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=scope, protect=protect, retain_on_delete=protect),
         )
         dr_hardening = harden(f"{name}-dr", dr_bucket, scope, key.dr_arn)
-        # The replica keeps versions as long as the source; current versions are
-        # expired by replicated delete markers, not by a rule of its own.
+        # The replica expires like the source, with rules of its own: S3 does not
+        # replicate the delete markers that a lifecycle expiration creates ("Replicating
+        # delete markers between buckets": markers from lifecycle actions are not
+        # replicated), so without its own current-version expiration the DR copy would
+        # keep every object forever.
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-dr-lifecycle",
             bucket=dr_bucket.id,
-            rules=lifecycle_rules(settings)[:1],
+            rules=lifecycle_rules(settings, transitions=False),
             opts=pulumi.ResourceOptions(parent=scope, depends_on=[dr_hardening.versioning]),
         )
         if args.dr_log_bucket is not None:

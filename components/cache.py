@@ -23,6 +23,7 @@ from .encryption_key import EncryptionKey
 from .naming import identifier
 from .network import NetworkArgs, place
 from .parameters import DEFAULT_CACHE_PORT, cache_parameter_family, cache_parameters, resource_safe
+from .snapshots import final_snapshot_identifier
 from .spec import CacheSpec, EnvironmentSpec
 from .tagging import tags_for
 
@@ -184,7 +185,7 @@ class Cache(pulumi.ComponentResource):
             user_name="default",
             engine=engine,
             access_string=DISABLED_DEFAULT_ACCESS,
-            passwords_wo=generated_password(),
+            passwords_wo=generated_password(f"{name}-default-user-password", 1, self),
             passwords_wo_version=1,
             tags=self._tags,
             opts=opts,
@@ -222,7 +223,9 @@ class Cache(pulumi.ComponentResource):
             return aws.elasticache.User(
                 f"{name}-user-{application}", authentication_mode={"type": "iam"}, **common
             )
-        password = generated_password()
+        password = generated_password(
+            f"{name}-user-{application}-password", cache.password_version, self
+        )
         user = aws.elasticache.User(
             f"{name}-user-{application}",
             passwords_wo=password,
@@ -282,7 +285,13 @@ class Cache(pulumi.ComponentResource):
             shape = {"cluster_mode": "disabled", "num_cache_clusters": 1 + cache.replicas}
         final: dict[str, Any] = {}
         if cache.final_snapshot:
-            final["final_snapshot_identifier"] = f"{self._ident}-final"
+            # Unique per incarnation of the group (components/snapshots.py).
+            final["final_snapshot_identifier"] = final_snapshot_identifier(
+                f"{name}-group",
+                self._ident,
+                {"kmsKeyId": self._args.key.arn, "subnetGroupName": subnet_group_name},
+                self,
+            )
         protect = spec.defaults.protect
         return aws.elasticache.ReplicationGroup(
             f"{name}-group",

@@ -14,6 +14,7 @@ credentials from its source, so it sets no user name, password or managed-passwo
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +23,15 @@ import pulumi_aws as aws
 
 from . import outputs as out
 from .credentials import StoredCredential, generated_password, store_credential
+from .database_users import bootstrap_sql
 from .documents import document
 from .encryption_key import EncryptionKey
 from .naming import identifier
 from .network import NetworkArgs, Placement, place
 from .parameters import (
     CA_CERTIFICATE,
+    Engine,
+    Flavour,
     db_port,
     log_exports,
     major_version,
@@ -39,8 +43,22 @@ from .parameters import (
     tls_parameters,
 )
 from .scope import DisasterRecovery
+from .snapshots import final_snapshot_identifier
 from .spec import DatabaseSpec, EnvironmentSpec
 from .tagging import tags_for
+
+AURORA_VERSION_DRIFT = ("engineVersion",)
+"""What Aurora clusters and the global cluster ignore after creation: the engine version.
+
+An Aurora MySQL version is given in full at creation ("8.0.mysql_aurora.3.08.0": AWS
+lists Aurora versions only in that form), and the provider keeps no prefix of it for the global
+cluster (`resourceGlobalClusterRead` stores the running version), so a pinned version
+would fight AWS's automatic minor upgrades: the next `up` would ask to go back, which RDS
+refuses. The stack file's version is therefore the version *at creation*; a major upgrade
+of an Aurora database is an operation (`aws rds modify-global-cluster|modify-db-cluster
+--engine-version ... --allow-major-version-upgrade`, with a parameter group of the new
+family), after which the stack file is edited to match (README, "Database keys").
+"""
 
 MONITORING_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 MAX_PROMOTION_TIER = 15
@@ -60,6 +78,8 @@ class ManagedDatabaseArgs:
     """The key of the database's data class; its DR replica key encrypts the DR copy."""
     dr_provider: aws.Provider | None = None
     """Provider of the DR region; required when `database.cross_region_replica` is on."""
+    iam_users: Sequence[str] = ()
+    """Database users the stack's applications connect as with IAM authentication."""
 
 
 class ManagedDatabase(pulumi.ComponentResource):
@@ -107,6 +127,10 @@ class ManagedDatabase(pulumi.ComponentResource):
     """ARN of the DR replica instance or secondary cluster."""
     dr_resource_id: pulumi.Output[str] | None
     """Resource id of the DR copy."""
+    iam_users: list[str]
+    """The IAM-authenticated database users granted to applications, sorted."""
+    iam_user_bootstrap: str
+    """Idempotent SQL that creates them, IAM-enabled (`components/database_users.py`)."""
 
     def __init__(
         self, name: str, args: ManagedDatabaseArgs, opts: pulumi.ResourceOptions | None = None
@@ -120,6 +144,8 @@ class ManagedDatabase(pulumi.ComponentResource):
         self.database_name = db.database_name
         self.data_class = db.data_classification
         self.kms_key_arn = args.key.arn
+        self.iam_users = sorted(set(args.iam_users))
+        self.iam_user_bootstrap = bootstrap_sql(db.engine, self.iam_users)
         self._tags = tags_for(spec, db.data_classification, db.tags)
         self._protected = spec.defaults.protect
         self._ident = identifier(spec, args.logical_name)
@@ -157,6 +183,8 @@ class ManagedDatabase(pulumi.ComponentResource):
                 "dr_identifier": self.dr_identifier,
                 "dr_arn": self.dr_arn,
                 "dr_resource_id": self.dr_resource_id,
+                "iam_users": self.iam_users,
+                "iam_user_bootstrap": self.iam_user_bootstrap,
             }
         )
 
@@ -178,6 +206,8 @@ class ManagedDatabase(pulumi.ComponentResource):
             out.DB_KMS_KEY_ARN: self.kms_key_arn,
             out.DB_REPLICA_IDENTIFIERS: self.replica_identifiers,
             out.DB_DR_IDENTIFIER: self.dr_identifier,
+            out.DB_IAM_USERS: self.iam_users,
+            out.DB_IAM_USER_BOOTSTRAP: self.iam_user_bootstrap,
         }
 
     # --- shared pieces -------------------------------------------------------------------
@@ -282,7 +312,7 @@ class ManagedDatabase(pulumi.ComponentResource):
             family=self._family,
             description=f"{self._name}: TLS required, logging, stack parameters",
             parameters=_parameter_list(
-                db.engine, server_parameters(db.flavour, db.engine, dict(db.parameters))
+                db.flavour, db.engine, server_parameters(db.flavour, db.engine, dict(db.parameters))
             ),
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=False),
@@ -347,10 +377,15 @@ class ManagedDatabase(pulumi.ComponentResource):
             )
         return settings
 
-    def _final_snapshot(self, ident: str) -> dict[str, Any]:
-        if self._db.final_snapshot:
-            return {"skip_final_snapshot": False, "final_snapshot_identifier": f"{ident}-final"}
-        return {"skip_final_snapshot": True}
+    def _final_snapshot(
+        self, resource_name: str, ident: str, replace_forcing: dict[str, pulumi.Input[str]]
+    ) -> dict[str, Any]:
+        """Final snapshot settings; the identifier is unique per incarnation of the store
+        (`components/snapshots.py`), keyed on the inputs that replace it."""
+        if not self._db.final_snapshot:
+            return {"skip_final_snapshot": True}
+        identifier = final_snapshot_identifier(resource_name, ident, replace_forcing, self)
+        return {"skip_final_snapshot": False, "final_snapshot_identifier": identifier}
 
     def _master_credentials(
         self, write_only_kwarg: str
@@ -366,8 +401,8 @@ class ManagedDatabase(pulumi.ComponentResource):
                 "master_user_secret_kms_key_id": self._args.key.arn,
             }
             return managed, None
-        password = generated_password()
         version = self._db.master_password_version
+        password = generated_password(f"{self._name}-master-password", version, self)
         return {write_only_kwarg: password, f"{write_only_kwarg}_version": version}, password
 
     def _master_secret_arn(
@@ -427,8 +462,15 @@ class ManagedDatabase(pulumi.ComponentResource):
             "vpc_security_group_ids": [placement.security_group_id],
             "publicly_accessible": False,
             "iam_database_authentication_enabled": True,
+            # Minor upgrades are AWS's: the stack file pins the major only ("16", "8.0";
+            # the spec refuses a minor on instances), and the provider keeps a configured
+            # prefix of the running version as no change (terraform-provider-aws
+            # `compareActualEngineVersion`: "16" against "16.4" sets no diff). A pinned
+            # minor would make the next `up` try to go back after AWS upgraded, which RDS
+            # refuses ("Cannot upgrade postgres from 16.x to 16.4").
             "auto_minor_version_upgrade": True,
-            # A major upgrade is a deliberate edit of engineVersion in the stack file.
+            # A major upgrade is a deliberate edit of engineVersion in the stack file; it
+            # needs this flag explicitly, and the new family's parameter group comes with it.
             "allow_major_version_upgrade": True,
             "ca_cert_identifier": CA_CERTIFICATE,
             "copy_tags_to_snapshot": True,
@@ -462,7 +504,16 @@ class ManagedDatabase(pulumi.ComponentResource):
             delete_automated_backups=not db.final_snapshot,
             **groups,
             **credentials,
-            **self._final_snapshot(self._ident),
+            **self._final_snapshot(
+                f"{name}-writer",
+                self._ident,
+                {
+                    "engine": db.engine,
+                    "kmsKeyId": key.arn,
+                    "username": db.admin_username,
+                    "dbName": db.database_name or "",
+                },
+            ),
             **self._instance_common(db.instance_class, key.arn, placement),
             opts=self._stateful(
                 self,
@@ -596,7 +647,9 @@ class ManagedDatabase(pulumi.ComponentResource):
             identifier=ident,
             cluster_identifier=cluster.id,
             engine=cluster.engine,
-            engine_version=cluster.engine_version,
+            # No engine_version: an Aurora instance runs its cluster's version, and a value
+            # here would be one more place to drift after an automatic minor upgrade
+            # (the provider's docs advise ignoring it when the cluster manages the version).
             instance_class=instance_class,
             promotion_tier=promotion_tier,
             publicly_accessible=False,
@@ -625,7 +678,9 @@ class ManagedDatabase(pulumi.ComponentResource):
                 storage_encrypted=True,
                 deletion_protection=db.deletion_protection,
                 tags=self._tags,
-                opts=self._stateful(self),
+                # The members' version at creation (AWS requires them to match); after
+                # that AWS moves it with every minor upgrade (see AURORA_VERSION_DRIFT).
+                opts=self._stateful(self, ignore_changes=list(AURORA_VERSION_DRIFT)),
             )
         credentials, password = self._master_credentials("master_password_wo")
         cluster = aws.rds.Cluster(
@@ -637,10 +692,22 @@ class ManagedDatabase(pulumi.ComponentResource):
             global_cluster_identifier=global_cluster.id if global_cluster else None,
             delete_automated_backups=not db.final_snapshot,
             **credentials,
-            **self._final_snapshot(self._ident),
+            **self._final_snapshot(
+                f"{name}-cluster",
+                self._ident,
+                {
+                    "engine": rds_engine(db.flavour, db.engine),
+                    "kmsKeyId": key.arn,
+                    "masterUsername": db.admin_username,
+                    "databaseName": db.database_name or "",
+                    "dbSubnetGroupName": placement.subnet_group_name,
+                },
+            ),
             **self._cluster_common(placement, key.arn),
             opts=self._stateful(
-                self, depends_on=self._log_groups(name, "cluster", self._ident, self)
+                self,
+                depends_on=self._log_groups(name, "cluster", self._ident, self),
+                ignore_changes=list(AURORA_VERSION_DRIFT),
             ),
         )
         # Instance names carry no role: the writer moves to a reader on failover.
@@ -705,8 +772,9 @@ class ManagedDatabase(pulumi.ComponentResource):
                 scope,
                 # AWS adds a secondary only once the primary has a writer instance.
                 depends_on=[writer, *self._log_groups(f"{name}-dr", "cluster", ident, scope)],
-                # AWS fills this in for secondaries; it is not ours to reset.
-                ignore_changes=["replicationSourceIdentifier"],
+                # AWS fills this in for secondaries; it is not ours to reset. The version
+                # follows the global database (AURORA_VERSION_DRIFT).
+                ignore_changes=["replicationSourceIdentifier", *AURORA_VERSION_DRIFT],
             ),
         )
         self._cluster_instance(
@@ -724,13 +792,15 @@ class ManagedDatabase(pulumi.ComponentResource):
         self.dr_resource_id = secondary.cluster_resource_id
 
 
-def _parameter_list(engine: str, parameters: dict[str, str]) -> list[dict[str, str]]:
+def _parameter_list(
+    flavour: Flavour, engine: Engine, parameters: dict[str, str]
+) -> list[dict[str, str]]:
     """Parameter group entries; TLS applies at once, the rest at the next reboot.
 
     `pending-reboot` is valid for static and dynamic parameters alike, so a stack's own
     parameter never fails the update; the TLS switch is dynamic and must not wait.
     """
-    immediate = set(tls_parameters(engine))
+    immediate = set(tls_parameters(flavour, engine))
     return [
         {
             "name": key,

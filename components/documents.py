@@ -3,28 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 KEY_ADMIN_ACTIONS = [
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:ReplicateKey",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
     "kms:TagResource",
     "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:RotateKeyOnDemand",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+    "kms:UpdatePrimaryRegion",
 ]
-"""Administration without use: the account can manage the key, not read data with it."""
+"""Administration without use, action by action.
+
+AWS's default "Allows key administrators" statement, spelled out, minus two wildcards
+that are use in disguise: `kms:Create*` contains `kms:CreateGrant` (a grant lets anyone
+it names decrypt), and `kms:Put*` is `kms:PutKeyPolicy` (an administrator could rewrite
+the policy to make itself a user). `kms:PutKeyPolicy` has a statement of its own, for the
+named key policy administrators only (`KEY_POLICY_ACTIONS`). Added for multi-Region keys
+(AWS, "Authorizing multi-Region key administrators and users"): `kms:ReplicateKey`, so a
+replica can be created later (a new DR region, a re-created replica) without first
+widening the policy, and `kms:UpdatePrimaryRegion`, to make the DR replica the primary
+after a regional failover. Creating a replica also needs `kms:CreateKey` (and
+`kms:TagResource`) in the DR region: IAM permissions of the deploying principal, which no
+key policy can grant.
+"""
+
+KEY_POLICY_ACTIONS = ["kms:PutKeyPolicy"]
+"""Changing the key policy: for the key policy administrators only.
+
+Never removed altogether: KMS's policy lockout safety check refuses a policy that would
+not let the principal setting it set it again (`MalformedPolicyDocumentException`), and
+a key nobody can re-policy is unmanageable. So the principal `pulumi up` runs as must be
+among them (`backend-storage:keyPolicyAdministrators`; without it, the account, which
+leaves the decision to IAM policies as AWS's default policy does).
+"""
 
 KEY_SERVICE_ACTIONS = [
     "kms:Encrypt",
@@ -50,18 +83,31 @@ def account_root(account_id: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 
 
+@dataclass(frozen=True)
+class KeyUse:
+    """Direct use of a key by some roles, through some services only."""
+
+    sid: str
+    """Statement id."""
+    principals: Sequence[pulumi.Input[str]]
+    """Role ARNs."""
+    actions: Sequence[str] = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+    """What they may do with it."""
+    services: Sequence[str] = ("s3",)
+    """Through which services (`kms:ViaService`), so a stolen role session cannot decrypt a
+    downloaded ciphertext offline."""
+
+
 def key_policy(
     account_id: str,
     region: str,
-    users: Sequence[pulumi.Input[str]] = (),
-    user_services: Sequence[str] = ("s3",),
-    user_actions: Sequence[str] = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+    uses: Sequence[KeyUse] = (),
+    policy_administrators: Sequence[str] = (),
 ) -> pulumi.Output[str]:
     """Key policy: the account administers, storage services use it for the account.
 
-    Only `users` (role ARNs) may use it directly, with `user_actions`, and only through
-    `user_services` (`kms:ViaService`), so a stolen role session cannot decrypt a
-    downloaded ciphertext offline.
+    Only the roles of `uses` may use it directly. Only `policy_administrators` (role ARNs;
+    none: the account, through IAM) may change the policy itself (`KEY_POLICY_ACTIONS`).
     """
     statements: list[dict[str, Any]] = [
         {
@@ -69,6 +115,13 @@ def key_policy(
             "Effect": "Allow",
             "Principal": {"AWS": account_root(account_id)},
             "Action": KEY_ADMIN_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "AllowKeyPolicyChangesByKeyPolicyAdministrators",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(policy_administrators) or account_root(account_id)},
+            "Action": KEY_POLICY_ACTIONS,
             "Resource": "*",
         },
         {
@@ -85,17 +138,19 @@ def key_policy(
             },
         },
     ]
-    if users:
+    for use in uses:
+        if not use.principals:
+            continue
         statements.append(
             {
-                "Sid": "AllowUseByGrantedRoles",
+                "Sid": use.sid,
                 "Effect": "Allow",
-                "Principal": {"AWS": list(users)},
-                "Action": list(user_actions),
+                "Principal": {"AWS": list(use.principals)},
+                "Action": list(use.actions),
                 "Resource": "*",
                 "Condition": {
                     "StringEquals": {
-                        "kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in user_services]
+                        "kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in use.services]
                     }
                 },
             }

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .documents import key_policy
+from .documents import KeyUse, key_policy
 from .scope import DisasterRecovery
 from .spec import EnvironmentSpec
 from .tagging import tags_for
@@ -23,7 +23,7 @@ class EncryptionKeyArgs:
     data_class: str
     """The data class this key protects (`restricted`, `confidential`, ...)."""
     dr_provider: aws.Provider | None = None
-    """When set, the key is multi-Region and a replica key is created in the DR region."""
+    """When set, a replica key is created in the DR region (the key is always multi-Region)."""
 
 
 class EncryptionKey(pulumi.ComponentResource):
@@ -60,7 +60,12 @@ class EncryptionKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             rotation_period_in_days=365,
             deletion_window_in_days=spec.defaults.key_deletion_window_days,
-            multi_region=args.dr_provider is not None,
+            # Multi-Region in every tier, DR or not: `multiRegion` is fixed at creation
+            # (ForceNew), so a single-Region key would have to be *replaced* the day the
+            # stack turns DR on (staging, a new data class in prod), and with it every
+            # snapshot and object it encrypted. A multi-Region key costs the same and
+            # works the same until a replica is made.
+            multi_region=True,
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             tags=tags,
@@ -112,29 +117,45 @@ class EncryptionKey(pulumi.ComponentResource):
     def attach_policy(
         self,
         users: Sequence[pulumi.Input[str]] = (),
+        dr_replicators: Sequence[pulumi.Input[str]] = (),
         dr_users: Sequence[pulumi.Input[str]] = (),
     ) -> None:
         """Create the key policies: administration by the account, use by `users` only.
 
-        Call once, after the roles exist. `dr_users` may use the DR replica key.
+        Call once, after the roles exist. On the DR replica key, `dr_replicators` (S3
+        replication roles) may encrypt replicas, and `dr_users` (the applications, when
+        the stack turns `failover.active` on) may use it as `users` use the primary.
         """
         spec = self._spec
+        administrators = list(spec.key_policy_administrators)
         aws.kms.KeyPolicy(
             f"{self._name}-policy",
             key_id=self.key.key_id,
-            policy=key_policy(spec.account_id, spec.region, users),
+            policy=key_policy(
+                spec.account_id,
+                spec.region,
+                [KeyUse("AllowUseByGrantedRoles", users)],
+                administrators,
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         if self.replica is not None and self._dr_scope is not None and spec.dr_region:
             aws.kms.KeyPolicy(
                 f"{self._name}-replica-policy",
                 key_id=self.replica.key_id,
-                # DR users are S3 replication roles: they encrypt replicas, never read.
                 policy=key_policy(
                     spec.account_id,
                     spec.dr_region,
-                    dr_users,
-                    user_actions=("kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+                    [
+                        # Replication roles encrypt replicas, never read.
+                        KeyUse(
+                            "AllowUseByGrantedRoles",
+                            dr_replicators,
+                            ("kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+                        ),
+                        KeyUse("AllowUseByGrantedRolesAfterFailover", dr_users),
+                    ],
+                    administrators,
                 ),
                 opts=pulumi.ResourceOptions(parent=self._dr_scope),
             )

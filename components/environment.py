@@ -122,6 +122,11 @@ class StorageEnvironment(pulumi.ComponentResource):
                     database=database,
                     key=self.keys[database.data_classification],
                     dr_provider=self.dr_provider if database.cross_region_replica else None,
+                    iam_users=[
+                        application.grants.databases[name].user
+                        for application in spec.applications.values()
+                        if name in application.grants.databases
+                    ],
                 ),
                 pulumi.ResourceOptions(parent=self),
             )
@@ -166,9 +171,14 @@ class StorageEnvironment(pulumi.ComponentResource):
 
     def _key_policies(self) -> None:
         """Attach each key's policy, naming the roles that need it (see the access issue)."""
-        users, dr_users = self._key_users(), self._dr_key_users()
+        users, replicators = self._key_users(), self._dr_replicators()
+        dr_users = self._dr_key_users() if self.spec.failover.active else {}
         for data_class, key in self.keys.items():
-            key.attach_policy(users.get(data_class, []), dr_users.get(data_class, []))
+            key.attach_policy(
+                users.get(data_class, []),
+                replicators.get(data_class, []),
+                dr_users.get(data_class, []),
+            )
 
     def _key_users(self) -> dict[str, list[pulumi.Input[str]]]:
         """Role ARNs that may use each key directly, by data class.
@@ -225,7 +235,21 @@ class StorageEnvironment(pulumi.ComponentResource):
         )
 
     def _dr_key_users(self) -> dict[str, list[pulumi.Input[str]]]:
-        """Role ARNs that may use each DR replica key, by data class (S3 replication roles)."""
+        """Application roles that use each DR replica key after a failover, by data class:
+        those granted a bucket that has a DR copy (they read and write it through S3)."""
+        users: dict[str, list[pulumi.Input[str]]] = {}
+        seen: set[tuple[str, str]] = set()
+        for application, access in sorted(self.roles.items()):
+            for store in sorted(self.spec.applications[application].grants.buckets):
+                bucket = self.buckets[store]
+                if bucket.dr_bucket is None or (bucket.data_class, application) in seen:
+                    continue
+                seen.add((bucket.data_class, application))
+                users.setdefault(bucket.data_class, []).append(access.arn)
+        return users
+
+    def _dr_replicators(self) -> dict[str, list[pulumi.Input[str]]]:
+        """Role ARNs that encrypt with each DR replica key, by data class (S3 replication)."""
         users: dict[str, list[pulumi.Input[str]]] = {}
         for bucket in self.buckets.values():
             if bucket.replication_role is not None:

@@ -93,6 +93,10 @@ class BucketAccess:
     """ARN of the KMS key that encrypts the bucket."""
     prefix: str | None = None
     """When set, objects (and listing) are limited to keys starting with it."""
+    dr_bucket_arn: str | None = None
+    """The bucket's DR copy, granted alike after a failover (None: not granted)."""
+    dr_key_arn: str | None = None
+    """The DR replica key encrypting the DR copy."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ class DatabaseAccess:
     resource_ids: tuple[str, ...]
     """`DbiResourceId`s of the instances behind the granted endpoint, or the Aurora
     cluster's `DbClusterResourceId`."""
+    dr_resource_ids: tuple[str, ...] = ()
+    """Resource id of the DR copy (replica instance or secondary cluster), granted after a
+    failover; in the request's `dr_region`."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,8 @@ class PermissionRequest:
     caches: tuple[CacheAccess, ...] = ()
     secrets: tuple[SecretAccess, ...] = ()
     partition: str = "aws"
+    dr_region: str | None = None
+    """Region of the DR copies named by the grants (None: no DR grant)."""
 
 
 def sid(*parts: str) -> str:
@@ -159,15 +168,31 @@ def object_resource(bucket_arn: str, prefix: str | None) -> str:
     return f"{bucket_arn}/{prefix or ''}*"
 
 
-def bucket_statements(grant: BucketAccess, region: str) -> list[dict[str, Any]]:
-    """Statements of one bucket grant: list (read), objects, and the bucket's key via S3."""
+def bucket_statements(
+    grant: BucketAccess, region: str, dr_region: str | None = None
+) -> list[dict[str, Any]]:
+    """Statements of one bucket grant: list (read), objects, and the bucket's key via S3;
+    the same again for the DR copy when the grant names one (after a failover)."""
+    statements = _bucket_copy_statements(grant, grant.bucket_arn, grant.key_arn, region, "")
+    if grant.dr_bucket_arn is not None and grant.dr_key_arn is not None:
+        if dr_region is None:
+            raise ValueError(f"bucket '{grant.store}': a DR grant needs the DR region")
+        statements += _bucket_copy_statements(
+            grant, grant.dr_bucket_arn, grant.dr_key_arn, dr_region, "Dr"
+        )
+    return statements
+
+
+def _bucket_copy_statements(
+    grant: BucketAccess, bucket_arn: str, key_arn: str, region: str, copy: str
+) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
     if grant.access in ("read", "readwrite"):
         listing: dict[str, Any] = {
-            "Sid": sid("Bucket", grant.store, "List"),
+            "Sid": sid("Bucket", grant.store, copy, "List"),
             "Effect": "Allow",
             "Action": list(LIST_ACTIONS),
-            "Resource": grant.bucket_arn,
+            "Resource": bucket_arn,
         }
         if grant.prefix:
             # Without a prefix parameter the condition key is absent and the request
@@ -176,26 +201,26 @@ def bucket_statements(grant: BucketAccess, region: str) -> list[dict[str, Any]]:
         statements.append(listing)
     statements.append(
         {
-            "Sid": sid("Bucket", grant.store, "Objects"),
+            "Sid": sid("Bucket", grant.store, copy, "Objects"),
             "Effect": "Allow",
             "Action": s3_object_actions(grant.access),
-            "Resource": object_resource(grant.bucket_arn, grant.prefix),
+            "Resource": object_resource(bucket_arn, grant.prefix),
         }
     )
     statements.append(
         {
-            "Sid": sid("Bucket", grant.store, "Key"),
+            "Sid": sid("Bucket", grant.store, copy, "Key"),
             "Effect": "Allow",
             "Action": kms_actions(grant.access),
-            "Resource": grant.key_arn,
+            "Resource": key_arn,
             "Condition": {
                 "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
                 # With S3 Bucket Keys the context is the bucket ARN, without them the
                 # object ARN: both stay inside this bucket (and prefix).
                 "StringLike": {
                     "kms:EncryptionContext:aws:s3:arn": [
-                        grant.bucket_arn,
-                        object_resource(grant.bucket_arn, grant.prefix),
+                        bucket_arn,
+                        object_resource(bucket_arn, grant.prefix),
                     ]
                 },
             },
@@ -219,6 +244,16 @@ def database_statement(grant: DatabaseAccess, request: PermissionRequest) -> dic
         rds_db_user_arn(request.partition, request.region, request.account_id, rid, grant.user)
         for rid in grant.resource_ids
     ]
+    if grant.dr_resource_ids:
+        if request.dr_region is None:
+            raise ValueError(f"database '{grant.store}': a DR grant needs the DR region")
+        # After a failover the DR copy is the writer: the same user, on its resource id.
+        resources += [
+            rds_db_user_arn(
+                request.partition, request.dr_region, request.account_id, rid, grant.user
+            )
+            for rid in grant.dr_resource_ids
+        ]
     return {
         "Sid": sid("Database", grant.store, "Connect"),
         "Effect": "Allow",
@@ -270,7 +305,7 @@ def permission_statements(request: PermissionRequest) -> list[dict[str, Any]]:
     secrets, each sorted by store name."""
     statements: list[dict[str, Any]] = []
     for bucket in sorted(request.buckets, key=lambda g: g.store):
-        statements += bucket_statements(bucket, request.region)
+        statements += bucket_statements(bucket, request.region, request.dr_region)
     for database in sorted(request.databases, key=lambda g: g.store):
         statements.append(database_statement(database, request))
     for cache in sorted(request.caches, key=lambda g: g.store):
@@ -350,6 +385,8 @@ def with_longest_arns(request: PermissionRequest) -> PermissionRequest:
     region, account = request.region, request.account_id
     arn = f"arn:{_LONGEST_PARTITION}"
     key = f"{arn}:kms:{region}:{account}:key/{'k' * _LONGEST_KEY_ID}"
+    dr_key = f"{arn}:kms:{request.dr_region}:{account}:key/{'k' * _LONGEST_KEY_ID}"
+    longest_bucket = f"{arn}:s3:::{'b' * _LONGEST_BUCKET_NAME}"
     elasticache = f"{arn}:elasticache:{region}:{account}"
     longest_id = "i" * _LONGEST_ELASTICACHE_ID
     secret = f"{arn}:secretsmanager:{region}:{account}:secret:{'s' * _LONGEST_SECRET_NAME}"
@@ -357,11 +394,21 @@ def with_longest_arns(request: PermissionRequest) -> PermissionRequest:
         request,
         partition=_LONGEST_PARTITION,
         buckets=tuple(
-            replace(b, bucket_arn=f"{arn}:s3:::{'b' * _LONGEST_BUCKET_NAME}", key_arn=key)
+            replace(
+                b,
+                bucket_arn=longest_bucket,
+                key_arn=key,
+                dr_bucket_arn=None if b.dr_bucket_arn is None else longest_bucket,
+                dr_key_arn=None if b.dr_key_arn is None else dr_key,
+            )
             for b in request.buckets
         ),
         databases=tuple(
-            replace(d, resource_ids=tuple("r" * _LONGEST_RDS_RESOURCE_ID for _ in d.resource_ids))
+            replace(
+                d,
+                resource_ids=tuple("r" * _LONGEST_RDS_RESOURCE_ID for _ in d.resource_ids),
+                dr_resource_ids=tuple("r" * _LONGEST_RDS_RESOURCE_ID for _ in d.dr_resource_ids),
+            )
             for d in request.databases
         ),
         caches=tuple(

@@ -18,7 +18,8 @@ Shape (``pulumi stack output --json``)::
                                   "readerEndpoint", "replicaEndpoints", "drEndpoint",
                                   "port", "databaseName", "resourceId", "identifier",
                                   "arn", "masterSecretArn", "kmsKeyArn",
-                                  "replicaIdentifiers", "drIdentifier"}},
+                                  "replicaIdentifiers", "drIdentifier", "iamUsers",
+                                  "iamUserBootstrap"}},
       "caches":    {"<logical>": {"engine", "primaryEndpoint", "readerEndpoint",
                                   "port", "replicationGroupId", "arn", "userGroupId",
                                   "userIds", "userSecretArns", "kmsKeyArn"}},
@@ -79,6 +80,11 @@ DB_MASTER_SECRET_ARN: Final = "masterSecretArn"
 DB_KMS_KEY_ARN: Final = "kmsKeyArn"
 DB_REPLICA_IDENTIFIERS: Final = "replicaIdentifiers"
 DB_DR_IDENTIFIER: Final = "drIdentifier"
+# The database users applications connect as (IAM authentication), sorted; each must exist
+# in the database and be IAM-enabled, which the statements in `iamUserBootstrap` ensure
+# (components/database_users.py). `storagectl verify` checks them.
+DB_IAM_USERS: Final = "iamUsers"
+DB_IAM_USER_BOOTSTRAP: Final = "iamUserBootstrap"
 
 # caches.<logical>.*
 CACHE_ENGINE: Final = "engine"

@@ -62,11 +62,18 @@ def log_exports(flavour: Flavour, engine: Engine) -> list[str]:
     return list(_LOG_EXPORTS[rds_engine(flavour, engine)])
 
 
-def tls_parameters(engine: str) -> dict[str, str]:
-    """The parameter that makes the server refuse connections without TLS."""
+def tls_parameters(flavour: Flavour, engine: str) -> dict[str, str]:
+    """The parameter that makes the server refuse connections without TLS.
+
+    The value is written the way the parameter group reports it back, so the provider
+    sees no difference on the next run: an RDS for MySQL *instance* parameter group
+    lists `require_secure_transport` as a boolean with allowed values `0, 1`; an Aurora
+    MySQL *cluster* parameter group lists it with `ON, OFF` (AWS: "Requiring SSL/TLS
+    for all connections to a MySQL DB instance" and "... to an Aurora MySQL DB cluster").
+    """
     if engine == "postgres":
         return {"rds.force_ssl": "1"}
-    return {"require_secure_transport": "ON"}
+    return {"require_secure_transport": "ON" if flavour == "aurora" else "1"}
 
 
 def logging_parameters(flavour: Flavour, engine: Engine) -> dict[str, str]:
@@ -92,7 +99,11 @@ def server_parameters(
 ) -> dict[str, str]:
     """TLS and logging first, then the stack's own: an explicit opt-out in the stack file wins
     (and the policy pack still sees it)."""
-    return {**tls_parameters(engine), **logging_parameters(flavour, engine), **spec_parameters}
+    return {
+        **tls_parameters(flavour, engine),
+        **logging_parameters(flavour, engine),
+        **spec_parameters,
+    }
 
 
 def performance_insights_supported(flavour: Flavour, engine: Engine, instance_class: str) -> bool:

@@ -13,6 +13,7 @@ from .defaults import TIER_DEFAULTS, BucketDefaults, CacheDefaults, DatabaseDefa
 from .environment import (
     ClusterSpec,
     EnvironmentSpec,
+    FailoverSpec,
     KubernetesSpec,
     NetworkSpec,
     Problem,
@@ -45,6 +46,7 @@ __all__ = [
     "DatabaseGrant",
     "DatabaseSpec",
     "EnvironmentSpec",
+    "FailoverSpec",
     "Grants",
     "KubernetesIdentity",
     "KubernetesSpec",

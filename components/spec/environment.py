@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from ..parameters import major_version
 from .access import ApplicationSpec
 from .base import LogicalName, SpecModel, SubnetId, Tags
 from .defaults import TierDefaults
@@ -50,6 +51,24 @@ class ClusterSpec(SpecModel):
     )
 
 
+RoleArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
+]
+
+
+class FailoverSpec(SpecModel):
+    """The environment's side of a regional failover (AWS: "failover" of a global database,
+    "promote" of a cross-region read replica, S3 replicas in the DR region)."""
+
+    active: bool = Field(
+        default=False,
+        description="Grant every application the DR copies of its stores as well (rds-db:connect "
+        "on the DR instance or secondary cluster, its buckets' DR copies and DR keys). Turn on "
+        "when failing over (or to rehearse); off by default so nothing reaches the DR region "
+        "in normal operation.",
+    )
+
+
 class EnvironmentSpec(SpecModel):
     """One environment (Pulumi stack): context from the engine plus the stack file's keys."""
 
@@ -71,6 +90,17 @@ class EnvironmentSpec(SpecModel):
     )
     cluster: ClusterSpec | None = None
     tags: Tags = {}
+    key_policy_administrators: tuple[RoleArn, ...] = Field(
+        default=(),
+        description="IAM role ARNs that may change the KMS key policies (kms:PutKeyPolicy): "
+        "the role `pulumi up` runs as, and a break-glass role. Empty: any principal that "
+        "IAM allows (AWS's default).",
+    )
+    failover: FailoverSpec = Field(
+        default_factory=lambda: FailoverSpec(),
+        description="Regional failover: `{active: true}` grants every application its "
+        "stores' DR copies too.",
+    )
     defaults: TierDefaults
     buckets: dict[LogicalName, BucketSpec] = {}
     databases: dict[LogicalName, DatabaseSpec] = {}
@@ -120,6 +150,7 @@ def cross_check(spec: EnvironmentSpec) -> list[Problem]:
     problems += _check_dr(spec)
     problems += _check_references(spec)
     for name, db in spec.databases.items():
+        problems += _check_engine_version(name, db)
         for index in db.replica_overrides:
             if not 1 <= index <= db.replicas:
                 problems.append(
@@ -138,6 +169,37 @@ def cross_check(spec: EnvironmentSpec) -> list[Problem]:
     return problems
 
 
+def _check_engine_version(name: str, db: DatabaseSpec) -> list[Problem]:
+    """Instances pin the major only; Aurora gives the full version it is created with.
+
+    Minor upgrades are automatic: a minor pinned on an instance would make the next
+    `pulumi up` ask RDS to go back after AWS upgraded ("Cannot upgrade postgres from
+    16.x to 16.4"); a major-only pin is a prefix the provider accepts as unchanged.
+    Aurora needs the full version at creation and ignores it afterwards (see
+    `components/database.py`, AURORA_VERSION_DRIFT).
+    """
+    major = major_version(db.engine, db.engine_version)
+    path = ("databases", name, "engineVersion")
+    if db.flavour == "instance" and db.engine_version != major:
+        return [
+            Problem(
+                path,
+                f'pin the major version only ("{major}"): minor upgrades are automatic, '
+                f"and a pinned minor ({db.engine_version}) fails the next deploy after one",
+            )
+        ]
+    if db.flavour == "aurora" and db.engine_version == major:
+        example = "8.0.mysql_aurora.3.08.0" if db.engine == "mysql" else "16.4"
+        return [
+            Problem(
+                path,
+                f'give the full Aurora version to create the cluster with (e.g. "{example}"); '
+                "later minor upgrades are automatic and not fought",
+            )
+        ]
+    return []
+
+
 def _check_dr(spec: EnvironmentSpec) -> list[Problem]:
     problems: list[Problem] = []
     if spec.dr_region is not None and spec.dr_region == spec.region:
@@ -148,6 +210,14 @@ def _check_dr(spec: EnvironmentSpec) -> list[Problem]:
                 ("drRegion",),
                 "is required: a store replicates to the DR region "
                 "(set backend-storage:drRegion, or turn DR off in defaults)",
+            )
+        )
+    if spec.failover.active and not spec.dr_enabled:
+        problems.append(
+            Problem(
+                ("failover", "active"),
+                "no store has a copy in a DR region to fail over to: turn replication or "
+                "crossRegionReplica on first, or set active: false",
             )
         )
     needs_dr_network = any(d.cross_region_replica for d in spec.databases.values())

@@ -6,6 +6,7 @@ resource's region, so two plans of the same program are identical and diffs are 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Callable
@@ -269,6 +270,41 @@ TABLE: dict[str, Callable[[Context], dict[str, Any]]] = {
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity,
 }
+
+
+def _random_password(c: Context) -> dict[str, Any]:
+    # The provider draws `length` characters; here they come from the URN's digest (the
+    # plan must be stable). `result` and `bcryptHash` are secret outputs
+    # (additional_secret_outputs in pulumi_random), so the plan shows them as [secret].
+    length = c.inputs.get("length")
+    size = length if isinstance(length, int) and 0 < length <= 64 else 32
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+    result = (c.digest(64, alphabet) * 2)[:size]
+    return {"id": "none", "result": result, "bcryptHash": f"$2a$10${c.digest(53, alphabet)}"}
+
+
+def _random_id(c: Context) -> dict[str, Any]:
+    # `hex` has two characters per byte of `byteLength` (default here: 4), as the provider.
+    length = c.inputs.get("byteLength")
+    size = length if isinstance(length, int) and 0 < length <= 32 else 4
+    hex_value = c.digest(2 * size)
+    raw = bytes.fromhex(hex_value)
+    b64 = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return {
+        "id": b64,
+        "hex": f"{c.inputs.get('prefix') or ''}{hex_value}",
+        "b64Url": b64,
+        "b64Std": base64.b64encode(raw).decode(),
+        "dec": str(int(hex_value, 16)),
+    }
+
+
+TABLE.update(
+    {
+        "random:index/randomPassword:RandomPassword": _random_password,
+        "random:index/randomId:RandomId": _random_id,
+    }
+)
 
 
 def computed_outputs(type_: str, ctx: Context) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from components.access import (
     BucketTarget,
 )
 from components.environment import StorageEnvironment
-from components.spec import ApplicationSpec, EnvironmentSpec
+from components.spec import ApplicationSpec, EnvironmentSpec, FailoverSpec
 from stackspec import SpecError, build_spec, load_stack_file
 from storagectl.engine.recorder import Registration
 from tests.plans import REPO
@@ -393,6 +393,96 @@ def test_dr_key_is_used_by_the_replication_role_only(prod: Built) -> None:
     }
 
 
+# Regional failover: DR grants behind `failover.active` (issue 10, item 12) -----------------
+
+
+@pytest.fixture(scope="module")
+def failed_over() -> Built:
+    spec = load_stack_file(PROD_FILE)
+    return Built(spec.model_copy(update={"failover": FailoverSpec(active=True)}))
+
+
+def statements_of(built: Built, application: str) -> dict[str, dict[str, Any]]:
+    """The application's permission statements by Sid."""
+    return {s["Sid"]: s for d in built.documents[application] for s in d["Statement"]}
+
+
+def dr_resource_id(built: Built, database: str) -> str:
+    return str(resolve(built.env.databases[database].dr_resource_id))
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("application", APPLICATIONS)
+def test_without_failover_no_grant_reaches_the_dr_region(prod: Built, application: str) -> None:
+    strings = all_strings(prod.documents[application])
+    dr = [a for a in strings if "eu-central-1" in a or "-dr-bucket" in a]
+    assert dr == [], dr
+
+
+@pytest.mark.parametrize(
+    ("application", "database", "user"),
+    [
+        ("orders-api", "orders", "orders_app"),
+        ("reporting", "orders", "reporting_ro"),
+        ("catalog-service", "catalog", "catalog_app"),
+    ],
+)
+def test_failover_grants_connect_on_the_dr_copy(
+    failed_over: Built, application: str, database: str, user: str
+) -> None:
+    statement = statements_of(failed_over, application)[docs.sid("Database", database, "Connect")]
+    expected = (
+        f"arn:aws:rds-db:eu-central-1:111122223333:dbuser:"
+        f"{dr_resource_id(failed_over, database)}/{user}"
+    )
+    assert expected in as_list(statement["Resource"]), statement
+
+
+def test_failover_grants_the_dr_copy_of_each_replicated_bucket_through_its_dr_key(
+    failed_over: Built,
+) -> None:
+    statements = statements_of(failed_over, "orders-api")
+    bucket = failed_over.env.buckets["invoices"]
+    dr_arn, dr_key = str(resolve(bucket.dr_arn)), str(resolve(bucket.key.dr_arn))
+    objects, key = statements["BucketInvoicesDrObjects"], statements["BucketInvoicesDrKey"]
+    assert (
+        objects["Resource"],
+        key["Resource"],
+        key["Condition"]["StringEquals"]["kms:ViaService"],
+    ) == (f"{dr_arn}/invoices/*", dr_key, "s3.eu-central-1.amazonaws.com")
+
+
+def test_failover_grants_nothing_for_a_bucket_without_a_dr_copy(failed_over: Built) -> None:
+    dr = [
+        sid for sid in statements_of(failed_over, "reporting") if sid.startswith("BucketExportsDr")
+    ]
+    assert dr == [], dr
+
+
+def test_failover_makes_the_granted_roles_users_of_the_dr_key(failed_over: Built) -> None:
+    policy = json.loads(
+        failed_over.recorded.named("backend-storage-prod-restricted-replica-policy").inputs[
+            "policy"
+        ]
+    )
+    (after,) = [s for s in policy["Statement"] if s["Sid"] == "AllowUseByGrantedRolesAfterFailover"]
+    assert (
+        set(after["Principal"]["AWS"]),
+        after["Condition"]["StringEquals"]["kms:ViaService"],
+    ) == ({role_arn("orders-api"), role_arn("reporting")}, ["s3.eu-central-1.amazonaws.com"])
+
+
+def test_without_failover_the_dr_key_has_no_application_users(prod: Built) -> None:
+    policy = json.loads(
+        prod.recorded.named("backend-storage-prod-restricted-replica-policy").inputs["policy"]
+    )
+    sids = [s["Sid"] for s in policy["Statement"]]
+    assert "AllowUseByGrantedRolesAfterFailover" not in sids, sids
+
+
 # Splitting into several managed policies ---------------------------------------------------
 
 
@@ -474,7 +564,7 @@ def test_a_grant_to_an_undeclared_store_names_file_line_and_key_path(tmp_path: P
         ("          upload:\n            access: read"),
     )
     assert problems_of(path) == [
-        f"{path}:98: backend-storage:applications.orders-api.grants.buckets.upload: "
+        f"{path}:103: backend-storage:applications.orders-api.grants.buckets.upload: "
         "no bucket named 'upload' is declared in backend-storage:buckets "
         "(did you mean 'uploads'?)"
     ]
@@ -490,7 +580,7 @@ def test_an_application_without_an_identity_names_file_line_and_key_path(
         "    reporting:\n",
     )
     assert problems_of(path) == [
-        f"{path}:120: backend-storage:applications.reporting.identity: is required: who the "
+        f"{path}:125: backend-storage:applications.reporting.identity: is required: who the "
         "application is: `kubernetes: {namespace, serviceAccount, mechanism}` or "
         "`service: <principal>.amazonaws.com`"
     ]
@@ -503,7 +593,7 @@ def test_an_application_with_two_identities_is_refused(tmp_path: Path) -> None:
         "          serviceAccount: reporting\n        service: lambda.amazonaws.com\n",
     )
     assert problems_of(path) == [
-        f"{path}:121: backend-storage:applications.reporting.identity: give exactly one of "
+        f"{path}:126: backend-storage:applications.reporting.identity: give exactly one of "
         "`kubernetes: {namespace, serviceAccount}` or `service: <principal>.amazonaws.com`"
     ]
 

@@ -232,3 +232,61 @@ def test_dr_key_policy_lets_the_replication_role_encrypt() -> None:
         for principal in s["Principal"]["AWS"]
     }
     assert roles and roles <= encrypters, sorted(roles - encrypters)
+
+
+def dr_lifecycle(stack: str, logical: str) -> dict[str, Any]:
+    """The lifecycle configuration of the DR copy of bucket `logical`."""
+    (found,) = [
+        r
+        for r in resources_of(
+            plan_of(stack), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+        )
+        if r["name"] == f"backend-storage-{stack}-{logical}-dr-lifecycle"
+    ]
+    return found
+
+
+def expirations(lifecycle: dict[str, Any]) -> dict[str, Any]:
+    """What the rules expire: current versions after days, delete markers, noncurrent."""
+    found: dict[str, Any] = {}
+    for rule in lifecycle["inputs"]["rules"]:
+        expiration = rule.get("expiration") or {}
+        if "days" in expiration:
+            found["current"] = expiration["days"]
+        if expiration.get("expiredObjectDeleteMarker"):
+            found["markers"] = True
+        if "noncurrentVersionExpiration" in rule:
+            found["noncurrent"] = rule["noncurrentVersionExpiration"]["noncurrentDays"]
+    return found
+
+
+def test_dr_copy_of_uploads_expires_like_the_source() -> None:
+    # Delete markers created by lifecycle expiration are not replicated: the DR copy
+    # needs the source's expiration rules of its own (issue 10, item 4).
+    assert expirations(dr_lifecycle("prod", "uploads")) == {
+        "current": 180,
+        "markers": True,
+        "noncurrent": 30,
+    }
+
+
+@pytest.mark.parametrize(("stack", "urn"), cases())
+def test_every_bucket_removes_expired_delete_markers(stack: str, urn: str) -> None:
+    (lifecycle,) = satellites(
+        plan_of(stack), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", urn
+    )
+    assert expirations(lifecycle).get("markers") is True, urn
+
+
+def test_no_expiration_rule_mixes_days_and_delete_markers() -> None:
+    # S3 refuses ExpiredObjectDeleteMarker beside Days in one Expiration.
+    mixed = [
+        r["urn"]
+        for stack in STACKS
+        for r in resources_of(
+            plan_of(stack), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+        )
+        for rule in r["inputs"]["rules"]
+        if {"days", "expiredObjectDeleteMarker"} <= set(rule.get("expiration") or {})
+    ]
+    assert mixed == [], mixed

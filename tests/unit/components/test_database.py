@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from components.parameters import CA_CERTIFICATE
-from tests.unit.components.mocks_db import Resource, Run, build, urn_message
+from tests.plans import REPO
+from tests.unit.components.shipped import Resource, Run, build, run_stack_file, urn_message
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -125,7 +128,8 @@ def test_parameter_group_forces_tls(run: Run, logical: str) -> None:
     spec = run.spec.databases[logical]
     expected = {"name": "rds.force_ssl", "value": "1"}
     if spec.engine == "mysql":
-        expected = {"name": "require_secure_transport", "value": "ON"}
+        value = "ON" if spec.flavour == "aurora" else "1"
+        expected = {"name": "require_secure_transport", "value": value}
     kinds = (
         "aws:rds/parameterGroup:ParameterGroup",
         "aws:rds/clusterParameterGroup:ClusterParameterGroup",
@@ -307,9 +311,12 @@ def test_prod_aurora_dr_is_a_secondary_of_the_global_cluster() -> None:
     prod = build("prod")
     (global_cluster,) = prod.of_type("aws:rds/globalCluster:GlobalCluster")
     copy = prod.named("backend-storage-prod-catalog-dr-cluster")
-    assert copy.inputs["globalClusterIdentifier"] == global_cluster.id, urn_message(
-        copy, "not secondary"
+    ok = (
+        copy.uses(global_cluster, "globalClusterIdentifier")
+        and copy.inputs["globalClusterIdentifier"]
+        == global_cluster.inputs["globalClusterIdentifier"]
     )
+    assert ok, urn_message(copy, "not secondary")
 
 
 @pytest.mark.parametrize("logical", DATABASES)
@@ -361,3 +368,167 @@ def test_outputs_carry_the_master_secret_arn(run: Run, logical: str) -> None:
     assert entry["masterSecretArn"].startswith("arn:aws:secretsmanager:"), urn_message(
         run.database(logical), "master secret ARN"
     )
+
+
+# --- engine versions: never fight automatic minor upgrades (issue 10, item 3) ------------
+
+
+def test_instance_pins_the_major_version_only(run: Run) -> None:
+    w = writer(run, "orders")
+    pinned = (
+        w.inputs["engineVersion"],
+        w.inputs["autoMinorVersionUpgrade"],
+        w.inputs["allowMajorVersionUpgrade"],
+    )
+    assert pinned == ("16", True, True), urn_message(
+        w, f"engineVersion/autoMinor/allowMajor {pinned}: a pinned minor fights AWS's upgrades"
+    )
+
+
+def aurora_version_holders(run: Run) -> list[Resource]:
+    """Every Aurora cluster (primary and secondary) and global cluster of the run."""
+    return [
+        r
+        for r in run.of_type(CLUSTER) + run.of_type("aws:rds/globalCluster:GlobalCluster")
+        if r.inputs.get("engine", "").startswith("aurora")
+    ]
+
+
+def test_aurora_clusters_and_global_cluster_ignore_the_running_version(run: Run) -> None:
+    holders = aurora_version_holders(run)
+    fighting = [r.urn for r in holders if "engineVersion" not in r.ignore_changes]
+    assert holders and fighting == [], f"would undo AWS's minor upgrades: {fighting}"
+
+
+def test_aurora_members_start_at_the_global_cluster_version(run: Run) -> None:
+    versions = {r.inputs["engineVersion"] for r in aurora_version_holders(run)}
+    assert versions == {run.spec.databases["catalog"].engine_version}, f"versions {versions}"
+
+
+def test_aurora_instances_take_their_cluster_version(run: Run) -> None:
+    pinned = [r.urn for r in run.of_type(CLUSTER_INSTANCE) if "engineVersion" in r.inputs]
+    assert pinned == [], f"cluster instances pinning a version: {pinned}"
+
+
+# --- IAM database users (issue 10, item 6) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("logical", "users"),
+    [("orders", ["orders_app", "reporting_ro"]), ("catalog", ["catalog_app"])],
+)
+def test_outputs_list_the_granted_iam_users(run: Run, logical: str, users: list[str]) -> None:
+    entry = run.environment_outputs["databases"][logical]
+    assert entry["iamUsers"] == users, urn_message(run.database(logical), f"{entry['iamUsers']}")
+
+
+@pytest.mark.parametrize(
+    ("logical", "expected"),
+    [
+        ("orders", 'GRANT rds_iam TO "reporting_ro";'),
+        ("catalog", "CREATE USER IF NOT EXISTS 'catalog_app'@'%' IDENTIFIED WITH"),
+    ],
+)
+def test_outputs_carry_the_bootstrap_of_the_iam_users(
+    run: Run, logical: str, expected: str
+) -> None:
+    bootstrap = run.environment_outputs["databases"][logical]["iamUserBootstrap"]
+    assert expected in bootstrap, urn_message(run.database(logical), bootstrap)
+
+
+# --- final snapshots unique over replacements (issue 10, item 9) ---------------------------
+
+RANDOM_ID = "random:index/randomId:RandomId"
+
+
+def snapshot_suffix(run: Run, store: Resource) -> Resource:
+    """The RandomId the store's final snapshot identifier is built from."""
+    (found,) = [r for r in run.of_type(RANDOM_ID) if store.uses(r, "finalSnapshotIdentifier")]
+    return found
+
+
+def final_snapshot_holders(run: Run) -> list[Resource]:
+    """Every writer, primary cluster and replication group that keeps a final snapshot."""
+    kinds = (INSTANCE, CLUSTER, "aws:elasticache/replicationGroup:ReplicationGroup")
+    return [
+        r
+        for r in run.resources
+        if r.type in kinds and r.inputs.get("finalSnapshotIdentifier") is not None
+    ]
+
+
+def test_final_snapshot_identifier_has_a_suffix_drawn_per_incarnation(run: Run) -> None:
+    holders = final_snapshot_holders(run)
+    for store in holders:
+        ident = store.inputs.get("identifier") or store.inputs.get("clusterIdentifier")
+        ident = ident or store.inputs["replicationGroupId"]
+        suffix = snapshot_suffix(run, store)
+        assert store.inputs["finalSnapshotIdentifier"].startswith(f"{ident}-final-") and (
+            suffix.inputs["keepers"]["identifier"] == ident
+        ), urn_message(store, "final snapshot identifier not unique per incarnation")
+    assert holders or run.spec.tier == "dev"
+
+
+@pytest.mark.parametrize(
+    ("logical", "keys"),
+    [
+        ("orders", {"identifier", "engine", "kmsKeyId", "username", "dbName"}),
+        (
+            "catalog",
+            {
+                "identifier",
+                "engine",
+                "kmsKeyId",
+                "masterUsername",
+                "databaseName",
+                "dbSubnetGroupName",
+            },
+        ),
+    ],
+)
+def test_final_snapshot_suffix_is_keyed_on_the_replace_forcing_inputs(
+    logical: str, keys: set[str]
+) -> None:
+    prod = build("prod")
+    suffix = snapshot_suffix(prod, writer(prod, logical))
+    assert set(suffix.inputs["keepers"]) == keys, urn_message(suffix, "keepers")
+
+
+def test_a_replacing_change_draws_a_new_suffix_and_no_change_draws_none(tmp_path: Path) -> None:
+    # A new admin user replaces the instance: its successor must not reuse the suffix its
+    # predecessor's final snapshot is named with. An unchanged stack keeps it (no timestamp).
+    text = (REPO / "stacks" / "Pulumi.prod.yaml").read_text(encoding="utf-8")
+    variant = tmp_path / "Pulumi.prod.yaml"
+    variant.write_text(
+        text.replace(
+            "      databaseName: orders\n",
+            "      databaseName: orders\n      adminUsername: orders_admin\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    before, after = build("prod"), run_stack_file("prod", variant)
+    keepers = [snapshot_suffix(r, writer(r, "orders")).inputs["keepers"] for r in (before, after)]
+    same = [snapshot_suffix(r, writer(r, "catalog")).inputs["keepers"] for r in (before, after)]
+    assert keepers[0] != keepers[1] and same[0] == same[1], (keepers, same)
+
+
+# --- credentials that survive a retry (issue 10, item 7) -----------------------------------
+
+
+def test_master_password_and_its_secret_come_from_one_password_kept_in_state() -> None:
+    # The writer and its secret version read the same RandomPassword: a retry after a
+    # failed first deploy stores the password the database was created with.
+    prod = build("prod")
+    w = writer(prod, "orders")
+    (password,) = [
+        p
+        for p in prod.within(prod.database("orders"), "random:index/randomPassword:RandomPassword")
+        if w.uses(p, "passwordWo")
+    ]
+    (version,) = prod.within(
+        prod.database("orders"), "aws:secretsmanager/secretVersion:SecretVersion"
+    )
+    assert version.uses(password, "secretStringWo") and password.inputs["keepers"] == {
+        "version": str(prod.spec.databases["orders"].master_password_version)
+    }, urn_message(version, "secret and writer do not share one stored password")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.components.mocks_db import Resource, Run, build, urn_message
+from tests.unit.components.shipped import Resource, Run, build, urn_message
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -41,7 +41,7 @@ def test_security_group_admits_only_declared_clients_on_the_engine_port(
     group = primary_group(run, kind, logical)
     store = getattr(run.spec, kind)[logical]
     port = engine_port(run, kind, logical)
-    rules = [r for r in run.of_type(RULE) if r.inputs["securityGroupId"] == group.id]
+    rules = [r for r in run.of_type(RULE) if r.uses(group, "securityGroupId")]
     admitted = {
         (
             r.inputs.get("referencedSecurityGroupId") or r.inputs.get("cidrIpv4"),
@@ -82,7 +82,7 @@ def test_subnet_group_uses_the_stack_subnets(run: Run, kind: str, logical: str) 
 def test_prod_dr_network_is_in_the_dr_vpc_and_admits_only_dr_clients(logical: str) -> None:
     prod = build("prod")
     (group,) = [g for g in prod.within(prod.database(logical), SG) if g.provider]
-    rules = [r for r in prod.of_type(RULE) if r.inputs["securityGroupId"] == group.id]
+    rules = [r for r in prod.of_type(RULE) if r.uses(group, "securityGroupId")]
     spec = prod.spec.databases[logical]
     expected = len(spec.dr_allowed_security_group_ids) + len(spec.dr_allowed_cidr_blocks)
     ok = group.inputs["vpcId"] == prod.spec.network.dr_vpc_id and len(rules) == expected

@@ -30,7 +30,22 @@ def test_default_port_is_not_the_well_known_one(engine, port) -> None:
 @pytest.mark.parametrize("engine", ["postgres", "mysql"])
 def test_stack_parameters_cannot_drop_tls_silently(flavour, engine) -> None:
     merged = p.server_parameters(flavour, engine, {"max_connections": "100"})
-    assert p.tls_parameters(engine).items() <= merged.items()
+    assert p.tls_parameters(flavour, engine).items() <= merged.items()
+
+
+@pytest.mark.parametrize(
+    ("flavour", "engine", "expected"),
+    [
+        ("instance", "postgres", {"rds.force_ssl": "1"}),
+        ("aurora", "postgres", {"rds.force_ssl": "1"}),
+        # RDS for MySQL instance parameter groups list the parameter as 0/1; Aurora MySQL
+        # cluster parameter groups as ON/OFF (issue 10, item 8).
+        ("instance", "mysql", {"require_secure_transport": "1"}),
+        ("aurora", "mysql", {"require_secure_transport": "ON"}),
+    ],
+)
+def test_tls_parameter_takes_the_value_its_group_kind_reports(flavour, engine, expected) -> None:
+    assert p.tls_parameters(flavour, engine) == expected
 
 
 @pytest.mark.parametrize(
