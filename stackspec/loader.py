@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,8 @@ from components.spec import TIER_DEFAULTS, EnvironmentSpec, TierDefaults, cross_
 
 from .errors import Located, SpecError
 from .messages import describe
-from .source import StackFile, read_stack_file
-from .templating import ENTRY_KINDS, render_tree
+from .source import StackFile, display_name, internal_error, read_stack_file
+from .templating import ENTRY_KINDS, Renderable, render_tree
 
 NAMESPACE = "backend-storage"
 # Keys the loader fills from the engine's context; a stack file may not set them.
@@ -26,7 +26,10 @@ _DEFAULT_LAYERS = {"buckets": "buckets", "databases": "databases", "caches": "ca
 def load_stack_file(path: Path, project: str = NAMESPACE) -> EnvironmentSpec:
     """Load `stacks/Pulumi.<stack>.yaml` as the CLI would; raise SpecError listing every problem."""
     stack_file = read_stack_file(path)
-    stack = stack_name(path)
+    try:
+        stack = stack_name(path)
+    except Exception as exc:  # pragma: no cover - a path always has a name
+        raise SpecError([internal_error(display_name(path), exc)]) from None
     return build_spec(stack_file.config, project, stack, stack_file)
 
 
@@ -40,16 +43,57 @@ def stack_name(path: Path) -> str:
 
 
 def load_runtime_config(
-    config: Mapping[str, Any], project: str, stack: str, stack_path: Path | None
+    config: Mapping[str, Any],
+    project: str,
+    stack: str,
+    stack_path: Path | None,
+    secret_keys: Iterable[str] | None = None,
 ) -> EnvironmentSpec:
     """Load from the config the Pulumi engine hands the program (values may be JSON strings).
 
-    The stack file, when present, only supplies line numbers for error messages: the
-    engine's config is the source of truth (it has decrypted secrets and `config set`s).
+    The stack file, when present, only supplies line numbers for error messages, and
+    says which strings are templates: the engine's config is the source of truth (it has
+    decrypted secrets and `config set`s). `secret_keys` are the keys the engine marks
+    secret (default: asked of the running Pulumi SDK).
+
+    A decrypted secret is never rendered as a template: a string is rendered only when it
+    is not below a secret key, or when the stack file holds that very text at that path
+    outside a `secure:` value (so templates in a mapping with one nested secret still work).
     """
     source = read_stack_file(stack_path) if stack_path is not None and stack_path.exists() else None
-    natives = {key: _from_engine(value) for key, value in config.items()}
-    return build_spec(natives, project, stack, source)
+    if secret_keys is None:
+        from .runtime import current_secret_keys  # imports the Pulumi SDK: only on this path
+
+        secret_keys = current_secret_keys()
+    secret = set(secret_keys)
+    try:
+        natives = {key: _from_engine(value) for key, value in config.items()}
+    except Exception as exc:  # pragma: no cover - json.loads on engine text
+        raise SpecError([internal_error("<stack config>", exc)]) from None
+
+    def renderable(path: tuple[Any, ...], text: str) -> bool:
+        config_path = (f"{NAMESPACE}:{path[0]}", *path[1:]) if path else ()
+        if source is not None and _below(config_path, source.secret_paths):
+            return False
+        if config_path[:1] and config_path[0] not in secret:
+            return True
+        return source is not None and source.value_at(config_path) == text
+
+    return build_spec(natives, project, stack, source, renderable, secret)
+
+
+def _outside(secret_paths: set[tuple[Any, ...]]) -> Renderable:
+    """Render every string not below a `secure:` value of the stack file."""
+
+    def renderable(path: tuple[Any, ...], text: str) -> bool:
+        config_path = (f"{NAMESPACE}:{path[0]}", *path[1:]) if path else ()
+        return not _below(config_path, secret_paths)
+
+    return renderable
+
+
+def _below(path: tuple[Any, ...], roots: set[tuple[Any, ...]]) -> bool:
+    return any(path[: len(root)] == root for root in roots)
 
 
 def _from_engine(value: Any) -> Any:
@@ -57,23 +101,52 @@ def _from_engine(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("{", "["):
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return value
     return value
 
 
 def build_spec(
-    config: Mapping[str, Any], project: str, stack: str, source: StackFile | None
+    config: Mapping[str, Any],
+    project: str,
+    stack: str,
+    source: StackFile | None,
+    renderable: Renderable | None = None,
+    secret_keys: Iterable[str] = (),
 ) -> EnvironmentSpec:
-    """Validate `config` (native values) into an EnvironmentSpec or raise SpecError."""
+    """Validate `config` (native values) into an EnvironmentSpec or raise SpecError.
+
+    Strings are rendered as templates where `renderable(path, text)` allows (default:
+    every string except the stack file's `secure:` values). Values of `secret_keys` (and
+    of the stack file's secure keys) are never echoed. Nothing but SpecError escapes.
+    """
+    try:
+        return _build_spec(config, project, stack, source, renderable, set(secret_keys))
+    except SpecError:
+        raise
+    except Exception as exc:  # a bug of ours: still the loader's own error, never a traceback
+        shown = source.display if source is not None else "<stack config>"
+        raise SpecError([internal_error(shown, exc)]) from None
+
+
+def _build_spec(
+    config: Mapping[str, Any],
+    project: str,
+    stack: str,
+    source: StackFile | None,
+    renderable: Renderable | None,
+    engine_secret_keys: set[str],
+) -> EnvironmentSpec:
+    if renderable is None and source is not None:
+        renderable = _outside(source.secret_paths)
     problems: list[tuple[tuple[Any, ...], str]] = []
-    secret_keys = source.secret_keys if source is not None else set()
+    secret_keys = engine_secret_keys | (source.secret_keys if source is not None else set())
 
     def report(path: tuple[Any, ...], message: str) -> None:
         problems.append((path, message))
 
     raw = _namespace(config, report)
-    raw = render_tree(raw, _variables(project, stack, config, raw), (), report)
+    raw = render_tree(raw, _variables(project, stack, config, raw), (), report, renderable)
     # An unknown tier is reported once by validation; layering with the strictest tier's
     # defaults meanwhile keeps every entry from also reporting each layered key missing.
     given = raw.get("tier")
@@ -106,7 +179,7 @@ def _namespace(config: Mapping[str, Any], report: Any) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     prefix = NAMESPACE + ":"
     for key, value in config.items():
-        if not key.startswith(prefix):
+        if not isinstance(key, str) or not key.startswith(prefix):
             continue
         short = key[len(prefix) :]
         if short in _CONTEXT_KEYS:
@@ -136,7 +209,7 @@ def _variables(
     }
     for kind in ENTRY_KINDS:
         entries = raw.get(kind)
-        variables[kind] = sorted(entries) if isinstance(entries, dict) else []
+        variables[kind] = sorted(entries, key=str) if isinstance(entries, dict) else []
     return variables
 
 

@@ -17,3 +17,9 @@ def current_config() -> dict[str, Any]:
     merged: dict[str, Any] = dict(runtime_config.get_config_env())
     merged.update(runtime_config.CONFIG.get())
     return merged
+
+
+def current_secret_keys() -> set[str]:
+    """Config keys the engine marks secret (PULUMI_CONFIG_SECRET_KEYS, or the mock runtime's)."""
+    keys = set(runtime_config.get_config_secret_keys_env())
+    return keys | {key for key in current_config() if runtime_config.is_config_secret(key)}

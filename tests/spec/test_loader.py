@@ -74,9 +74,11 @@ def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
         "  backend-storage:owner: platform-team\n",
         "  backend-storage:owner: platform-team\n   oops: [\n",
     )
-    assert broken(tmp_path, text) == [
-        f"Pulumi.prod.yaml:{line_of(text, 'oops')}:8: YAML syntax error: mapping values are not allowed here"
-    ]
+    (line,) = broken(tmp_path, text)
+    # libyaml says "... in this context", PyYAML's pure-Python parser "... here".
+    assert line.startswith(
+        f"Pulumi.prod.yaml:{line_of(text, 'oops')}:8: YAML syntax error: mapping values are not allowed"
+    )
 
 
 def test_template_reaching_python_internals_is_refused(tmp_path: Path) -> None:
@@ -161,7 +163,7 @@ def test_duplicate_keys_are_an_error(tmp_path: Path) -> None:
         "  backend-storage:owner: platform-team\n  backend-storage:owner: someone-else\n",
     )
     assert broken(tmp_path, text) == [
-        f"Pulumi.prod.yaml:{line_of(text, 'someone-else')}: config.backend-storage:owner: "
+        f"Pulumi.prod.yaml:{line_of(text, 'someone-else')}:3: backend-storage:owner: "
         "duplicate key: YAML keeps only the last one; remove one of them"
     ]
 
@@ -237,3 +239,107 @@ def test_missing_keys_say_how_to_set_them(tmp_path: Path) -> None:
         "Pulumi.prod.yaml:1: backend-storage:tier: is required: set backend-storage:tier to dev, "
         "staging or prod",
     ]
+
+
+README_ERRORS = {
+    "syntax": b"config:\n  aws:region: eu-west-1\n  backend-storage:owner: platform-team\n"
+    b"   oops: [\n",
+    "encoding": b"config:\n  aws:region: eu-west-1\n  x: caf\xe9\n",
+    "tag": b"config:\n  aws:region: eu-west-1\n  backend-storage:tags:\n    a: 1\n"
+    b"    x: !!binary aGk=\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(README_ERRORS))
+def test_readme_error_examples_are_what_the_loader_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### Errors", 1)[1].split("```\n", 2)[1]
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.x.yaml").write_bytes(README_ERRORS[case])
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError) as caught:
+        load_stack_file(Path("stacks/Pulumi.x.yaml"))
+    (problem,) = caught.value.problems
+    assert str(problem) in block.splitlines()
+
+
+def test_a_date_stays_the_text_written_and_serialises(tmp_path: Path) -> None:
+    # `plan` serialises the config to JSON: a datetime.date there was a crash with no file.
+    import json
+
+    from stackspec import read_stack_file
+
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text(PROD + "  aws:created: 2024-01-01\n  aws:at: 2001-12-14t21:59:43.10-05:00\n")
+    config = read_stack_file(path).config
+    assert (config["aws:created"], config["aws:at"]) == (
+        "2024-01-01",
+        "2001-12-14t21:59:43.10-05:00",
+    )
+    json.dumps(config)
+    load_stack_file(path)
+
+
+def test_keys_are_the_text_written_so_entry_names_never_mix_types(tmp_path: Path) -> None:
+    text = PROD.replace(
+        "    invoices:\n", "    1:\n      dataClassification: internal\n    invoices:\n", 1
+    )
+    lines = broken(tmp_path, text)
+    assert any("backend-storage:buckets.1" in line for line in lines), lines
+
+
+def test_merge_keys_are_honoured(tmp_path: Path) -> None:
+    text = PROD.replace(
+        '  backend-storage:tags:\n    cost-center: "4711"\n',
+        '  backend-storage:tags:\n    <<: &base {cost-center: "4711", team: a}\n    team: b\n',
+    )
+    assert text != PROD
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text(text, encoding="utf-8")
+    tags = load_stack_file(path).tags
+    assert (tags["cost-center"], tags["team"]) == ("4711", "b")
+
+
+def test_an_alias_bomb_is_refused_in_milliseconds(tmp_path: Path) -> None:
+    import time
+
+    laughs = "".join(f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10))
+    started = time.monotonic()
+    lines = broken(tmp_path, "config:\n  l0: &l0 [lol]\n" + laughs)
+    assert time.monotonic() - started < 0.5
+    assert lines == [
+        "Pulumi.prod.yaml:7:12: l5.0: the document holds more than 25,000 values once aliases "
+        "are expanded (an alias counts as the size of what it names): refused as an alias "
+        "bomb or a runaway file"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("structure/billion-laughs-353.yaml", "alias bomb"),
+        ("structure/recursive-alias-map.yaml", "recursive alias"),
+        ("structure/deep-flow-list-5000.yaml", "nested more than 64"),
+        ("tags/python-object.yaml", "is not allowed"),
+        ("keys/complex-list-key.yaml", "a key must be"),
+        ("encoding/surrogate-escape.yaml", "lone surrogate"),
+        ("structure/two-documents.yaml", "more than one YAML document"),
+    ],
+)
+def test_without_libyaml_the_pure_python_parser_gives_the_same_errors(
+    monkeypatch: pytest.MonkeyPatch, name: str, says: str
+) -> None:
+    from stackspec import safe_yaml
+
+    monkeypatch.setattr(safe_yaml, "USE_LIBYAML", False)
+    with pytest.raises(SpecError, match=says):
+        load_stack_file(REPO / "tests" / "data" / "hostile_stacks" / name)
+
+
+def test_without_libyaml_the_shipped_stacks_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackspec import safe_yaml
+
+    monkeypatch.setattr(safe_yaml, "USE_LIBYAML", False)
+    assert load_stack_file(REPO / "stacks" / "Pulumi.prod.yaml").tier == "prod"
