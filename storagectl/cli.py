@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from stackspec import SpecError, load_stack_file
+from stackspec.loader import stack_name
 
 from .commands.apply import apply
 from .commands.audit import audit
@@ -18,10 +19,12 @@ from .commands.doctor import doctor
 from .commands.drift import drift
 from .commands.review import review
 from .commands.verify import verify
-from .engine import ProgramError
+from .engine import DEFAULT_TIMEOUT_S, Limits, ProgramError, check_timeout, memory_limit_mb
 from .planner import eprint, plan_stack
+from .policy.evaluate import PolicyConfigError, config_for_stack, load_pack, read_config
 from .report import render
-from .workspace import find_program, stack_file, stacks
+from .report.problems import problem_lines, stack_redactor
+from .workspace import find_program, stack_file, stack_path, stacks
 
 app = typer.Typer(
     add_completion=False,
@@ -53,7 +56,11 @@ def validate(
         list[str] | None, typer.Argument(help="Stack names (dev) or stack files; default: all.")
     ] = None,
 ) -> None:
-    """Validate stack files: exit 0 when valid, 2 with `file:line: key: problem` lines when not."""
+    """Validate stack files: exit 0 when valid, 2 with `file:line: key: problem` lines when not.
+
+    The policy config each named stack is judged with (policies/config/ENV.json) is
+    validated too, against the pack's rules.
+    """
     try:
         program = find_program()
     except ProgramError as exc:
@@ -61,6 +68,7 @@ def validate(
     names = targets or stacks(program)
     problems: list[str] = []
     for target in names:
+        path: Path | None = None
         try:
             path = (
                 Path(target) if target.endswith((".yaml", ".yml")) else stack_file(program, target)
@@ -72,11 +80,27 @@ def validate(
                 f"{len(spec.applications)} applications)"
             )
         except SpecError as exc:
-            problems += [str(p) for p in exc.problems]
+            problems += problem_lines(exc.problems, stack_redactor(path))
         except ProgramError as exc:
-            problems.append(f"error: {exc}")
+            problems.append(stack_redactor(path).text(f"error: {exc}"))
+    problems += _policy_config_problems(names)
     if problems:
         raise _fail(problems)
+
+
+def _policy_config_problems(targets: list[str]) -> list[str]:
+    """Problems of the shipped policy config of each stack in `targets`, as `plan` reads it."""
+    problems: list[str] = []
+    for target in targets:
+        named = stack_name(Path(target)) if target.endswith((".yaml", ".yml")) else target
+        config = config_for_stack(named)
+        if config is None:
+            continue
+        try:
+            read_config(config, load_pack().REGISTRY)
+        except PolicyConfigError as exc:
+            problems += exc.problems
+    return problems
 
 
 @app.command()
@@ -100,30 +124,57 @@ def plan(
         Path | None,
         typer.Option(help="Policy pack config (default: policies/config/<stack>.json)."),
     ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds the program may run before it is stopped (a failed program).",
+            envvar="STORAGECTL_PLAN_TIMEOUT",
+        ),
+    ] = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Check mode: run the program offline, review it against the policy pack, print the plan.
 
-    Exit 0 without mandatory violations, 1 with, 2 on invalid input.
+    The program runs in a child process within --timeout and a memory ceiling; what it
+    prints is shown on stderr. A program that exits early, is stopped or fails is exit 2.
+
+    Exit 0 without mandatory violations, 1 with, 2 on invalid input or a failed program.
     """
     name = stack or env
     if name is None:
         raise _fail(
             ["error: name the stack: `storagectl plan dev` or `--program DIR --stack NAME`"]
         )
+    path: Path | None = None
     try:
+        limits = Limits(check_timeout(timeout), memory_limit_mb())
         program_dir = program.resolve() if program is not None else find_program()
         if program is not None and not (program_dir / "Pulumi.yaml").exists():
             raise ProgramError(
                 f"{program_dir}: no Pulumi.yaml; --program takes a Pulumi project directory"
             )
-        path = config_file or stack_file(program_dir, name)
+        # `--program DIR --stack NAME` is any Pulumi program: a stack without a config file
+        # has empty config there, as under the Pulumi CLI. Our own stacks must exist.
+        missing_ok = program is not None and config_file is None
+        if config_file is not None:
+            path = config_file
+        elif missing_ok:
+            path = stack_path(program_dir, name)
+        else:
+            path = stack_file(program_dir, name)
         document = plan_stack(
-            program_dir, name, path, preview, notify=eprint, policy_config=policy_config
+            program_dir,
+            name,
+            path,
+            preview,
+            notify=eprint,
+            policy_config=policy_config,
+            limits=limits,
+            missing_ok=missing_ok,
         )
     except SpecError as exc:
-        raise _fail([str(p) for p in exc.problems]) from None
+        raise _fail(problem_lines(exc.problems, stack_redactor(path))) from None
     except ProgramError as exc:
-        raise _fail([f"error: {exc}"]) from None
+        raise _fail([stack_redactor(path).text(f"error: {exc}")]) from None
     text = render(document, fmt.value)
     if output is not None:
         output.write_text(text, encoding="utf-8")

@@ -2,16 +2,22 @@
 
 ``{"project", "stack", "program", "preview", "config", "resources": [...], "outputs",
 "violations", "summary"}`` — later issues add keys, never change these.
+
+Two views of one plan: `build_plan` makes the one the policy pack judges (Pulumi secrets
+and the provider's credential inputs already masked, everything else as the program set
+it), and `redact_plan` the one every renderer and caller of `plan_stack` gets.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
+from pulumi.runtime import rpc
+
 from .engine import ProgramRun, to_json
-from .engine.values import SECRET
+from .redact import SECRET, Redactor, is_credential_key
 
 STATEFUL_TYPES = frozenset(
     {
@@ -35,7 +41,10 @@ def build_plan(
     secret_keys: set[str],
     sources: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The plan of one run; secrets are `[secret]`, unknowns (preview) `[unknown]`."""
+    """The plan of one run as the policy pack sees it (see `redact_plan` for output).
+
+    Pulumi secrets are `[secret]`, unknowns (preview) `[unknown]`.
+    """
     sources = sources or {}
     resources = [
         {
@@ -75,12 +84,10 @@ def build_plan(
     }
 
 
-_SECRET_NAME = re.compile(r"(password|passwd|token|secret|private.?key|access.?key)", re.I)
-
-
 def _looks_secret(config_key: str) -> bool:
     # A plaintext config value named like a credential is shown as a secret all the same.
-    return bool(_SECRET_NAME.search(config_key.rsplit(":", 1)[-1]))
+    # Only the part after the namespace counts: `auth0:domain` names a provider, not a key.
+    return is_credential_key(config_key.rsplit(":", 1)[-1])
 
 
 def _outputs(outputs: dict[str, Any], secret_outputs: list[str]) -> dict[str, Any]:
@@ -106,3 +113,109 @@ def summarize(resources: list[dict[str, Any]], violations: list[dict[str, Any]])
             "advisory": by_level.get("advisory", 0),
         },
     }
+
+
+SECRET_DATA_TYPES = {"kubernetes:core/v1:Secret": ("data", "stringData")}
+"""Inputs the provider itself makes secret, whatever their keys: pulumi-kubernetes marks a
+Secret's `data` and `stringData` secret (pulumi/pulumi-kubernetes#803, #1190), and under
+mocks nothing does that for it."""
+
+_DATA_SECTIONS = ("inputs", "outputs")
+
+
+def secret_plaintexts(run: ProgramRun) -> list[str]:
+    """The plaintext of every Pulumi secret the program registered or exported.
+
+    The plan shows them as ``[secret]``; the redactor learns them so that a program that
+    also logs one, or puts it in a resource name, does not leak it there.
+    """
+    found: list[str] = []
+
+    def walk(value: Any, secret: bool) -> None:
+        if rpc.is_rpc_secret(value):
+            walk(value.get("value"), True)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item, secret)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item, secret)
+        elif secret and isinstance(value, str | int | float) and not isinstance(value, bool):
+            found.append(str(value))
+
+    for registration in run.registrations:
+        walk(registration.inputs, False)
+        walk(registration.outputs, False)
+    walk(run.stack_outputs, False)
+    return found
+
+
+def _hidden(resource: dict[str, Any]) -> tuple[str, ...]:
+    return SECRET_DATA_TYPES.get(str(resource.get("type")), ())
+
+
+def plan_redactor(
+    document: dict[str, Any], known: Iterable[str] = (), redactor: Redactor | None = None
+) -> Redactor:
+    """A redactor that knows every secret of the plan: `known` plaintexts (Pulumi secrets,
+    see `secret_plaintexts`) and every value under a credential-named key in the plan's
+    data: config, resource inputs and outputs, stack outputs.
+
+    Pass `redactor` to teach one redactor several plans (a review's base and head).
+    """
+    redactor = redactor or Redactor()
+    for value in known:
+        redactor.learn(value)
+    for key, value in (document.get("config") or {}).items():
+        redactor.collect(value, _looks_secret(str(key)))
+    for resource in document.get("resources") or []:
+        for section in _DATA_SECTIONS:
+            values = resource.get(section)
+            redactor.collect(values)
+            if isinstance(values, dict):
+                for key in _hidden(resource):
+                    redactor.collect(values.get(key), True)
+    redactor.collect(document.get("outputs"))
+    return redactor
+
+
+def redact_plan(document: dict[str, Any], redactor: Redactor | None = None) -> dict[str, Any]:
+    """The plan as every renderer may show it (see `storagectl.redact`).
+
+    Run after the policy pack has judged the plan (rules read values such as
+    `authenticationMode`) and before anything is printed. The data sections are redacted
+    by key; everything else (URNs, names, violation messages, option lists that name
+    properties such as ``password``) only has known secrets scrubbed from its text.
+    Idempotent: redacting a redacted plan changes nothing.
+    """
+    redactor = redactor or plan_redactor(document)
+    out: dict[str, Any] = {}
+    for key, value in document.items():
+        if key == "config" and isinstance(value, dict):
+            out[key] = {
+                redactor.text(str(k)): redactor.data(v, _looks_secret(str(k)))
+                for k, v in value.items()
+            }
+        elif key == "resources" and isinstance(value, list):
+            out[key] = [_redacted_resource(r, redactor) for r in value]
+        elif key == "outputs":
+            out[key] = redactor.data(value)
+        else:
+            out[key] = redactor.scrub(value)
+    return out
+
+
+def _redacted_resource(resource: Any, redactor: Redactor) -> Any:
+    if not isinstance(resource, dict):
+        return redactor.data(resource)
+    out: dict[str, Any] = {}
+    for key, value in resource.items():
+        if key not in _DATA_SECTIONS:
+            out[key] = redactor.scrub(value)
+            continue
+        out[key] = redactor.data(value)
+        if isinstance(value, dict):
+            for hidden in _hidden(resource):
+                if hidden in value:
+                    out[key][hidden] = redactor.data(value[hidden], True)
+    return out

@@ -6,11 +6,25 @@ already known to be one (a Pulumi secret's plaintext, a password read from Secre
 Manager). A :class:`Redactor` learns the second kind from the data it is shown, then
 masks both kinds in structures and scrubs known values out of free text. Renderers
 redact *before* they reformat (collapse whitespace, truncate, escape), so no reformatting
-can split a secret into pieces that no longer match.
+can split a secret into pieces that no longer match; as a second line of defence a known
+secret is also found JSON- or repr-escaped, whitespace-collapsed, or cut off at an
+ellipsis. A key whose last word only *describes* a credential (``masterSecretArn``,
+``passwordWoVersion``, ``authPort``: see `DESCRIPTORS`) is not one.
+
+Where the key is not a mapping key, the same rule applies to what stands for one:
+
+* a ``{"name": "app.password", "value": "..."}`` pair (RDS and ElastiCache parameters,
+  Kubernetes ``env`` entries, ``{"key", "value"}`` tag lists): the name is the key;
+* a string holding a JSON document (IAM policies, container definitions): it is parsed,
+  redacted, and written back only when something in it was secret;
+* free text: ``password=...`` assignments, ``"token": "..."`` pairs and the password of a
+  ``scheme://user:password@host`` URL are masked even when the value was never learnt.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -19,20 +33,178 @@ SECRET = "[secret]"
 """What a redacted value looks like in every output form."""
 
 CREDENTIAL_WORD = re.compile(
-    r"pass(?:word|wd|phrase)|pwd|secret|token|api[-_ ]?key|auth|credential|"
-    r"private[-_ ]?key|access[-_ ]?key|session[-_ ]?key|signing[-_ ]?key|cookie",
+    # `auth` but not `authentication`: `authenticationMode: iam` or `authentication:
+    # password` name a *setting* (and policies and reviewers need them), while `authToken`,
+    # `REDIS_AUTH` or `basicAuth` hold the credential itself.
+    r"pass(?:word|wd|phrase)|pwd|secret|token|api[-_ .]?key|auth(?!entic)|credential|"
+    r"private[-_ .]?key|access[-_ .]?key|session[-_ .]?key|signing[-_ .]?key|cookie",
     re.IGNORECASE,
 )
 """A key containing one of these words holds a credential (or something as sensitive)."""
 
+# fmt: off
+DESCRIPTORS = frozenset({
+    # what it is called, where it is, which version
+    "arn", "arns", "id", "ids", "name", "names", "ref", "refs", "version", "versions",
+    "port", "host", "hostname", "endpoint", "url", "uri", "path", "region",
+    # how it is used
+    "mode", "type", "kind", "enabled", "required", "validation", "encryption", "policy",
+    "algorithm", "format",
+    # how many, how long, how often
+    "count", "status", "length", "size", "ttl", "timeout", "days", "seconds", "interval",
+    "period", "schedule", "rotation", "expiry", "expiration",
+})
+# fmt: on
+"""Last words of keys that describe a credential instead of holding one.
+
+``masterSecretArn``, ``secretId``, ``passwordWoVersion``, ``password_encryption``,
+``skipCredentialsValidation``, ``kms:EncryptionContext:SecretARN``, ``authPort``: an ARN,
+an id, a version counter, a port or a mode is what reviewers and policies need to see, and
+learning such a value as a "known secret" would scrub every mention of that ARN (or every
+"6379") from the whole report. A URL's password is still masked in any string.
+"""
+
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+_SETTING_WORDS = frozenset(
+    {
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "null",
+        "none",
+        "nil",
+        "enabled",
+        "disabled",
+        "required",
+        "optional",
+        "preferred",
+        "default",
+        "iam",
+        "password",
+        "token",
+        "secret",
+        "[unknown]",
+    }
+)
+# Values that name a setting rather than being a credential (`CACHE_AUTH: password`):
+# still masked where they stand, but never learnt, or every "password" in every violation
+# message would be scrubbed.
+
+NAME_FIELDS = frozenset({"name", "key", "parametername", "parameterkey", "optionname"})
+VALUE_FIELDS = frozenset({"value", "values", "parametervalue", "optionvalue"})
+"""`{name, value}`-shaped entries whose name names a credential hide their value."""
+
+MAX_DEPTH = 64
+"""Deeper than this, a structure is masked whole (no plan is legitimately this deep)."""
+MAX_DOCUMENT = 1_000_000
+"""Strings longer than this are not parsed as embedded JSON documents (only scrubbed)."""
+
 _MIN_KNOWN = 4
 # Shorter "known secrets" are not scrubbed from free text: replacing every "ab" in a
 # report would destroy it and reveal nothing a 3-character secret did not already.
+_MAX_LINE = 4096
+_MIN_FRAGMENT = 8
+# A truncated secret (`'s3cr3tpa...'`) is scrubbed when at least this much of it shows.
+_ELLIPSIS = re.compile(r"\.\.\.|…")
+
+# Possessive quantifiers and a boundary before each key keep every pattern linear in the
+# text: a program's megabyte of output must not take quadratic time to scrub.
+_KEY = r"(?<![\w.\-])[A-Za-z_][\w.\-]*+"
+_ASSIGNMENT = re.compile(
+    rf"(?P<key>{_KEY})(?P<sep>[ \t]*+=[ \t]*+)(?P<value>\"[^\"]*+\"|'[^']*+'|[^\s,;&\"'}}\])]++)"
+)
+_QUOTED_PAIR = re.compile(
+    rf"(?P<q>[\"'])(?P<key>{_KEY})(?P=q)(?P<sep>[ \t]*+:[ \t]*+)"
+    r"(?P<value>\"(?:[^\"\\]|\\.)*+\"|'(?:[^'\\]|\\.)*+')"
+)
+_LINE_PAIR = re.compile(
+    r"^[\s\-]*[\"']?(?P<key>[^\s\"'#][^\"'#]*?)[\"']?(?::\s+|\s*=\s*)(?P<value>\S.*?)\s*$"
+)
+_URL_PASSWORD = re.compile(
+    r"(?P<head>(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]*+://[^\s:/@]++:)(?P<value>[^\s@/]++)(?=@)"
+)
+
+
+def _last_word(key: str) -> str:
+    words = _WORDS.findall(key)
+    return words[-1].lower() if words else ""
 
 
 def is_credential_key(key: object) -> bool:
-    """Whether a mapping key (any nesting, any case, any separator) names a credential."""
-    return isinstance(key, str) and CREDENTIAL_WORD.search(key) is not None
+    """Whether a mapping key (any nesting, any case, any separator) names a credential.
+
+    ``dbPassword``, ``client-secret``, ``app.password``, ``x-api-key`` do; keys that only
+    describe a credential (``masterSecretArn``, ``passwordWoVersion``) do not. In a
+    namespaced key (``legacy-app:apiToken``, IAM's ``secretsmanager:VersionStage``) only
+    the part after the last colon counts: the namespace names a service, not a value.
+    """
+    return isinstance(key, str) and _names_credential(key)
+
+
+@functools.lru_cache(maxsize=8192)
+def _names_credential(key: str) -> bool:
+    # Cached: a plan asks about the same few hundred property names tens of thousands of times.
+    name = key.rsplit(":", 1)[-1] or key
+    if CREDENTIAL_WORD.search(name) is None:
+        return False
+    return _last_word(name) not in DESCRIPTORS
+
+
+_SELECTOR = re.compile(r"\[(?:Sid=[^\]]*|\d+)\]")
+
+
+def is_credential_path(path: str) -> bool:
+    """Whether any key of a path (``databases.orders.parameters.dbPassword``,
+    ``tags["api-token"]``, ``policy.Statement[Sid=ReadSecret].Resource``) names a
+    credential; list indexes and statement selectors are not keys."""
+    keys = re.split(r"\.(?![^\[]*\])|\[\"|\"\]", _SELECTOR.sub(".", path))
+    return any(is_credential_key(key) for key in keys if key)
+
+
+def _pair_is_credential(entry: dict[Any, Any]) -> bool:
+    """A `{name: "app.password", value: ...}` entry: its value is a credential."""
+    for field, value in entry.items():
+        if isinstance(field, str) and field.lower() in NAME_FIELDS and is_credential_key(value):
+            return True
+    return False
+
+
+def _child_is_credential(key: Any, pair: bool, under_credential: bool) -> bool:
+    """Whether the value at `key` of a mapping is a credential.
+
+    Below a credential key everything is, except what a descriptor names: the
+    `expirationSeconds` of a `serviceAccountToken` volume, the `secretArn` of RDS's
+    `masterUserSecret`, the `name` of a `secretKeyRef`.
+    """
+    if is_credential_key(key):
+        return True
+    if pair and isinstance(key, str) and key.lower() in VALUE_FIELDS:
+        return True
+    return under_credential and not (isinstance(key, str) and _last_word(key) in DESCRIPTORS)
+
+
+def _embedded(value: str) -> Any:
+    """The JSON object or array a string holds (a policy document), else None."""
+    if len(value) > MAX_DOCUMENT or not value.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):
+        return None
+    return parsed if isinstance(parsed, dict | list) else None
+
+
+def _variants(text: str) -> set[str]:
+    """`text` as the reformatting a renderer might apply before it is scrubbed shows it."""
+    forms = {text, " ".join(text.split())}
+    forms.add(json.dumps(text)[1:-1])
+    forms.add(json.dumps(text, ensure_ascii=False)[1:-1])
+    forms.add(repr(text)[1:-1])
+    return {f for f in forms if len(f) >= _MIN_KNOWN}
 
 
 class Redactor:
@@ -41,61 +213,252 @@ class Redactor:
     def __init__(self, known: Iterable[str] = ()) -> None:
         self._known: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._heads: _Fragments | None = None
         for value in known:
             self.learn(value)
 
+    @property
+    def known(self) -> frozenset[str]:
+        """Every form of every secret learnt so far (for a child process to reuse)."""
+        return frozenset(self._known)
+
     def learn(self, value: object) -> None:
-        """Remember `value` (a string or number) as a secret to scrub from any text."""
-        if isinstance(value, bool) or value is None:
+        """Remember `value` (a string or number) as a secret to scrub from any text.
+
+        A value handed over as a secret is learnt whatever it looks like: a password that
+        happens to be "password" is still a password.
+        """
+        self._learn(value, found=False)
+
+    def _learn(self, value: object, found: bool) -> None:
+        # `found`: seen under a credential-named key rather than handed over as a secret;
+        # such a value that reads like a setting (`CACHE_AUTH: password`) is masked where
+        # it stands but not scrubbed from all text.
+        if isinstance(value, bool) or value is None or isinstance(value, dict | list | tuple):
             return
         text = str(value)
-        if len(text) >= _MIN_KNOWN and text != SECRET and text not in self._known:
-            self._known.add(text)
+        if len(text) < _MIN_KNOWN or text in (SECRET, "[unknown]"):
+            return
+        if found and text.strip().lower() in _SETTING_WORDS:
+            return
+        new = _variants(text) - self._known
+        if new:
+            self._known |= new
             self._pattern = None
+            self._heads = None
 
-    def collect(self, data: Any, under_credential: bool = False) -> None:
+    def collect(self, data: Any, under_credential: bool = False, depth: int = 0) -> None:
         """Learn every scalar that sits under a credential-named key in `data`."""
+        if depth > MAX_DEPTH:
+            return
         if isinstance(data, dict):
+            pair = _pair_is_credential(data)
             for key, value in data.items():
-                self.collect(value, under_credential or is_credential_key(key))
+                self.collect(value, _child_is_credential(key, pair, under_credential), depth + 1)
         elif isinstance(data, list | tuple):
             for value in data:
-                self.collect(value, under_credential)
+                self.collect(value, under_credential, depth + 1)
         elif under_credential:
-            self.learn(data)
+            self._learn(data, found=True)
+        elif isinstance(data, str):
+            document = _embedded(data)
+            if document is not None:
+                self.collect(document, False, depth + 1)
+            elif "\n" in data:
+                # A file held in a string (a ConfigMap's `application.yaml`, a properties
+                # file): its `password: ...` lines are credentials too.
+                self.collect_text(data, limit=MAX_DOCUMENT)
+
+    def collect_text(self, text: str, limit: int = 2_000_000) -> None:
+        """Learn the values of credential-named keys in raw `key: value` / `key=value` lines.
+
+        For a file that cannot be parsed (a YAML syntax error), so an error about it can
+        still be scrubbed; only the first `limit` characters are read.
+        """
+        for line in text[:limit].splitlines():
+            if len(line) > _MAX_LINE:
+                continue  # a minified blob, not a `key: value` line (and costly to match)
+            match = _LINE_PAIR.match(line)
+            if match is None or not is_credential_key(match.group("key").strip()):
+                continue
+            value = match.group("value")
+            for candidate in (value, value.split(" #", 1)[0].rstrip()):
+                self._learn(candidate, found=True)
+                self._learn(candidate.strip("\"'"), found=True)
 
     def text(self, value: str) -> str:
-        """`value` with every known secret replaced by the marker."""
-        if not self._known or not value:
+        """`value` with every known secret, credential assignment and URL password masked."""
+        if not value:
             return value
-        if self._pattern is None:
-            # Longest first, so a secret that contains another is removed whole.
-            ordered = sorted(self._known, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
-        return self._pattern.sub(SECRET, value)
+        if self._known:
+            if self._pattern is None:
+                self._pattern = re.compile(_trie_pattern(self._known))
+            value = self._pattern.sub(SECRET, value)
+            if _ELLIPSIS.search(value):
+                value = self._fragments(value)
+        return _scrub_patterns(value)
 
-    def data(self, data: Any, under_credential: bool = False) -> Any:
+    def _fragments(self, value: str) -> str:
+        """Scrub truncated secrets: `'s3cr3tpa...'` or `'...assw0rd'` beside an ellipsis.
+
+        One pass finds every place a known secret's first (or last) characters occur; each
+        is extended while it agrees with the secret and scrubbed when an ellipsis cuts it.
+        """
+        if self._heads is None:
+            self._heads = _Fragments(self._known)
+        spans = self._heads.spans(value)
+        if not spans:
+            return value
+        out, last = [], 0
+        for start, end in sorted(spans):
+            start = max(start, last)
+            if start >= end:
+                continue
+            out += [value[last:start], SECRET]
+            last = end
+        return "".join([*out, value[last:]])
+
+    def data(self, data: Any, under_credential: bool = False, depth: int = 0) -> Any:
         """A copy of `data`: credential-keyed scalars masked, known secrets scrubbed.
 
         Booleans and nulls are kept (``manageMasterUserPassword: true`` is no secret and
-        reviewers need it); containers under a credential key keep their shape.
+        reviewers need it); containers under a credential key keep their shape. A string
+        holding a JSON document is redacted inside and re-encoded only if that changed it.
         """
+        if depth > MAX_DEPTH:
+            return SECRET
         if isinstance(data, dict):
+            pair = _pair_is_credential(data)
             return {
                 (self.text(k) if isinstance(k, str) else k): self.data(
-                    v, under_credential or is_credential_key(k)
+                    v, _child_is_credential(k, pair, under_credential), depth + 1
                 )
                 for k, v in data.items()
             }
         if isinstance(data, list | tuple):
-            return [self.data(v, under_credential) for v in data]
+            return [self.data(v, under_credential, depth + 1) for v in data]
         if isinstance(data, bool) or data is None:
             return data
         if under_credential and data not in ("", SECRET):
             return SECRET
         if isinstance(data, str):
+            document = _embedded(data)
+            if document is not None:
+                redacted = self.data(document, False, depth + 1)
+                if redacted != document:
+                    return json.dumps(redacted)
             return self.text(data)
         return data
+
+    def scrub(self, data: Any, depth: int = 0) -> Any:
+        """A copy of `data` with known secrets scrubbed from every string; no key rules.
+
+        For structure that is not data (URNs, option names, summaries): its keys name
+        properties (``additional_secret_outputs: ["password"]``), not credentials.
+        """
+        if depth > MAX_DEPTH:
+            return SECRET
+        if isinstance(data, dict):
+            return {
+                (self.text(k) if isinstance(k, str) else k): self.scrub(v, depth + 1)
+                for k, v in data.items()
+            }
+        if isinstance(data, list | tuple):
+            return [self.scrub(v, depth + 1) for v in data]
+        if isinstance(data, str):
+            return self.text(data)
+        return data
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex matching any of `words`, longest first, factored as a prefix tree.
+
+    A flat `a|b|c` alternation makes the engine try every secret at every position of the
+    text; the tree tries only the secrets that share what has matched so far, so hundreds
+    of known secrets (each in several escaped forms) cost little more than one.
+    """
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            # Greedy: the longer secret wins over one that is its prefix.
+            return f"(?:{body})?"
+        return body
+
+    return pattern(root)
+
+
+class _Fragments:
+    """Where known secrets begin or end in a text, found in one pass each."""
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self.heads: dict[str, list[str]] = {}
+        self.tails: dict[str, list[str]] = {}
+        for secret in known:
+            if len(secret) > _MIN_FRAGMENT:
+                self.heads.setdefault(secret[:_MIN_FRAGMENT], []).append(secret)
+                self.tails.setdefault(secret[-_MIN_FRAGMENT:], []).append(secret)
+        # A lookahead finds overlapping occurrences: every position where one starts.
+        self.head_re = re.compile(f"(?=({_trie_pattern(self.heads)}))") if self.heads else None
+        self.tail_re = re.compile(f"(?=({_trie_pattern(self.tails)}))") if self.tails else None
+
+    def spans(self, value: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        if self.head_re is None or self.tail_re is None:
+            return spans
+        for found in self.head_re.finditer(value):
+            start = found.start()
+            for secret in self.heads.get(found.group(1), []):
+                k = _MIN_FRAGMENT
+                while k < len(secret) and value.startswith(secret[k], start + k):
+                    k += 1
+                mark = _ELLIPSIS.match(value, start + k)
+                if k < len(secret) and mark is not None:
+                    spans.append((start, mark.end()))
+        for found in self.tail_re.finditer(value):
+            end = found.start() + _MIN_FRAGMENT
+            for secret in self.tails.get(found.group(1), []):
+                k = _MIN_FRAGMENT
+                while k < len(secret) and end - k > 0 and value[end - k - 1] == secret[-k - 1]:
+                    k += 1
+                cut = end - k
+                if k < len(secret) and value.endswith("...", 0, cut):
+                    spans.append((cut - 3, end))
+                elif k < len(secret) and value.endswith("…", 0, cut):
+                    spans.append((cut - 1, end))
+        return spans
+
+
+def _masked_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    bare = value.strip("\"'")
+    if not is_credential_key(match.group("key")) or not bare:
+        return match.group(0)
+    if match.string.startswith(SECRET, match.start("value") + (value[:1] in "\"'")):
+        return match.group(0)
+    if bare.lower() in _SETTING_WORDS:
+        return match.group(0)
+    quote = value[0] if value[:1] in ("'", '"') else ""
+    return match.group(0)[: match.start("value") - match.start()] + f"{quote}{SECRET}{quote}"
+
+
+def _scrub_patterns(value: str) -> str:
+    if "=" in value:
+        value = _ASSIGNMENT.sub(_masked_value, value)
+    if ":" in value:
+        value = _QUOTED_PAIR.sub(_masked_value, value)
+        value = _URL_PASSWORD.sub(lambda m: m.group("head") + SECRET, value)
+    return value
 
 
 def redact(data: Any, known: Iterable[str] = ()) -> Any:

@@ -37,9 +37,14 @@ def stack_dir(program_dir: Path) -> Path:
     return program_dir / configured if isinstance(configured, str) else program_dir
 
 
+def stack_path(program_dir: Path, stack: str) -> Path:
+    """Where the stack file of `stack` is (or would be): `<stackConfigDir>/Pulumi.<stack>.yaml`."""
+    return stack_dir(program_dir) / f"Pulumi.{stack}.yaml"
+
+
 def stack_file(program_dir: Path, stack: str) -> Path:
     """The stack file of `stack`; ProgramError listing the known stacks when it is missing."""
-    path = stack_dir(program_dir) / f"Pulumi.{stack}.yaml"
+    path = stack_path(program_dir, stack)
     if not path.exists():
         known = ", ".join(stacks(program_dir)) or "none"
         raise ProgramError(f"{path}: no such stack file (known stacks: {known})")

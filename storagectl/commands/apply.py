@@ -18,6 +18,7 @@ from storagectl.deploy.targets import LimitError, resolve_limits
 from storagectl.engine import ProgramError
 from storagectl.planner import eprint, plan_stack
 from storagectl.policy.evaluate import PACK_DIR, config_for_stack
+from storagectl.report.problems import problem_lines, stack_redactor
 from storagectl.workspace import find_program, stack_file
 
 EXIT_VIOLATIONS, EXIT_INVALID, EXIT_ENGINE = 1, 2, 3
@@ -67,13 +68,14 @@ def apply(
     Exit 0 done, 1 mandatory violations (nothing deployed) or post-deploy checks failed,
     2 invalid input or no usable Pulumi CLI, 3 the engine failed.
     """
+    path: Path | None = None
     try:
         program_dir = find_program()
         path = config_file or stack_file(program_dir, env)
         plan = plan_stack(program_dir, env, path, notify=eprint, policy_config=policy_config)
         targets = resolve_limits(plan, limit or [])
     except SpecError as exc:
-        _exit(EXIT_INVALID, *(str(p) for p in exc.problems))
+        _exit(EXIT_INVALID, *problem_lines(exc.problems, stack_redactor(path)))
     except (ProgramError, LimitError) as exc:
         _exit(EXIT_INVALID, f"error: {exc}")
     mandatory = [v for v in plan["violations"] if v["enforcement"] == "mandatory"]

@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from storagectl.engine import ProgramError
+from storagectl.engine import DEFAULT_TIMEOUT_S, ProgramError, check_timeout
 from storagectl.review import ReviewError, exit_code, render, run_review
 from storagectl.review.run import EXIT_INVALID
+from storagectl.review.worktree import Interrupted, signals_raise
 from storagectl.workspace import find_program
 
 
@@ -42,6 +43,17 @@ def review(
             "--env", help="Review only this environment (repeatable); default: all of them."
         ),
     ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(help="Seconds each plan's program may run (as `plan --timeout`)."),
+    ] = DEFAULT_TIMEOUT_S,
+    deadline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds for the whole review; plans not done by then are errors "
+            "(default: every plan at its --timeout, two at a time)."
+        ),
+    ] = None,
 ) -> None:
     """Diff mode: plan every environment at --base and in the working tree, and compare them.
 
@@ -54,10 +66,17 @@ def review(
     Exit 0; 1 when the working tree adds a mandatory violation; 2 on invalid input or failed plans.
     """
     try:
-        document = run_review(find_program(), base, env or ())
+        check_timeout(timeout)
+        if deadline is not None:
+            check_timeout(deadline, "--deadline")
+        with signals_raise():
+            document = run_review(find_program(), base, env or (), timeout, deadline)
     except (ReviewError, ProgramError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
+    except Interrupted as stop:
+        typer.echo(f"review stopped by {stop}; its plans and base worktree were removed", err=True)
+        raise typer.Exit(128 + stop.signum) from None
     text = render(document, fmt.value)
     if output is not None:
         output.write_text(text, encoding="utf-8")

@@ -1,4 +1,8 @@
-"""Run a Pulumi Python program in-process under the SDK's mock runtime and record it."""
+"""Run a Pulumi Python program in-process under the SDK's mock runtime and record it.
+
+This is the run itself; `isolation.run_isolated` runs it in a child process with time and
+memory bounds, which is how `plan` and `review` run programs.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 import logging
 import runpy
 import sys
+import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +24,15 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from .completion import (
+    CompletionMonitor,
+    check_completed,
+    settle,
+    thread_failures,
+    tracked_resources,
+)
 from .mocks import EngineMocks
-from .recorder import RecordingMonitor, Registration
+from .recorder import Registration
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -28,6 +40,10 @@ DEFAULT_REGION = "us-east-1"
 
 class ProgramError(Exception):
     """The program could not be run (missing files, or it raised): message for the user."""
+
+
+class ProgramExit(ProgramError):
+    """The program exited (`sys.exit`, `os._exit`) instead of running to its end."""
 
 
 @dataclass
@@ -91,34 +107,97 @@ def run_program(
     region = strings.get("aws:region", DEFAULT_REGION)
     account = _account(strings)
     mocks = EngineMocks(stack, project, region, account, preview)
-    monitor = RecordingMonitor(mocks)
+    monitor = CompletionMonitor(mocks)
     log_lines: list[str] = []
-    with _program_path(program_dir), _captured_log(log_lines):
-        pulumi_mocks.set_mocks(
-            mocks, project=project, stack=stack, preview=preview, monitor=monitor
-        )
-        # set_mocks installs a root stack of its own; the program runs in a fresh one, as
-        # under the real language host, so that exports reach RegisterResourceOutputs.
-        pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
-        # MockSettings replaces neither the SDK's RPC manager nor its pending outputs: a failed
-        # RPC of an earlier run in this process (a duplicate URN) would fail this one too.
-        # The SDK's own `pulumi.runtime.mocks.test` clears both the same way.
-        pulumi_settings.SETTINGS.rpc_manager.clear()
-        pulumi_settings.SETTINGS.outputs.clear()
+    with (
+        _program_path(program_dir),
+        _captured_log(log_lines),
+        tracked_resources() as constructed,
+        thread_failures() as failed_threads,
+    ):
+        _install_mocks(mocks, monitor, project, stack, preview)
         pulumi.runtime.set_all_config(strings, sorted(secret_keys))
         try:
-            _sync_await(run_in_stack(lambda: _run_main(main)))
+            _sync_await(_run_to_completion(main, monitor))
         except pulumi.RunError as exc:
             raise ProgramError(f"{main}: {exc}") from None
+        except SystemExit as exc:
+            # The SDK re-raises the program's SystemExit after its RPCs settle; whatever the
+            # code (0 included), the program stopped before its end: its plan is incomplete.
+            raise ProgramExit(
+                f"{program_location(program_dir, exc)}the program exited early with "
+                f"sys.exit({exc.code!r}); a Pulumi program must run to its end, so its "
+                "resources and outputs would be incomplete"
+            ) from None
+        for failure in failed_threads:
+            thread = failure.thread.name if failure.thread is not None else "?"
+            error = failure.exc_value
+            where = program_location(program_dir, error) if error is not None else ""
+            raise ProgramError(
+                f"{where or f'{main}: '}a thread of the program ({thread}) failed: "
+                f"{failure.exc_type.__name__}: {error}; what it declared is missing from the plan"
+            )
+        problem = check_completed(monitor, constructed)
+        if problem is not None:
+            raise ProgramError(f"{main}: {problem}")
     return ProgramRun(
         project=project,
         stack=stack,
         program=main,
         preview=preview,
-        registrations=monitor.registrations,
+        registrations=sorted(
+            monitor.registrations, key=lambda r: constructed.sort_key(r.type, r.name, r.urn)
+        ),
         stack_outputs=monitor.stack_outputs,
         log=log_lines,
     )
+
+
+def _install_mocks(
+    mocks: EngineMocks, monitor: CompletionMonitor, project: str, stack: str, preview: bool
+) -> None:
+    """The SDK's mock runtime with our monitor, and no root stack of its own.
+
+    `set_mocks` creates and finishes a root stack when none is set; that stack has the same
+    URN as the program's and registers empty outputs. Its RegisterResourceOutputs runs in
+    an executor thread and could land after the program's and blank the recorded outputs
+    (a program that only exported a value got `outputs: {}` in most runs). A placeholder
+    root keeps `set_mocks` from creating it; the program then runs in a fresh root stack,
+    as under the real language host, so its exports reach RegisterResourceOutputs.
+    """
+    pulumi_settings.set_root_resource(_NO_MOCK_STACK)  # type: ignore[arg-type]
+    pulumi_mocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
+    # MockSettings replaces neither the SDK's RPC manager nor its pending outputs: a failed
+    # RPC of an earlier run in this process (a duplicate URN) would fail this one too.
+    # The SDK's own `pulumi.runtime.mocks.test` clears both the same way.
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+
+
+_NO_MOCK_STACK = object()
+
+
+async def _run_to_completion(main: Path, monitor: CompletionMonitor) -> None:
+    await run_in_stack(lambda: _run_main(main))
+    # `run_in_stack` can return while the stack's own RegisterResourceOutputs is still only
+    # queued (its RPC joins the SDK's list when its task first runs): wait for it here.
+    await settle(monitor)
+
+
+def program_location(program_dir: Path, exc: BaseException) -> str:
+    """`file:line: ` of the innermost frame of `exc` inside the program, or ``""``."""
+    where = ""
+    root = str(program_dir.resolve())
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith(root):
+            where = f"{frame.filename}:{frame.lineno}: "
+    return where
+
+
+def describe_failure(program_dir: Path, exc: BaseException) -> str:
+    """`file:line: the program failed: Type: message`, no traceback."""
+    return f"{program_location(program_dir, exc)}the program failed: {type(exc).__name__}: {exc}"
 
 
 def _run_main(main: Path) -> None:

@@ -8,13 +8,15 @@ import pulumi
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-SECRET = "[secret]"
-"""What a Pulumi secret (or a credential-named input) looks like in every output form."""
+from ..redact import SECRET
+
 UNKNOWN = "[unknown]"
 """What a value unknown during preview looks like."""
 
-# Inputs that carry credentials, whatever the program marked them: the plan never shows
-# their values, even when a program forgot to make them Pulumi secrets.
+# Inputs that carry credentials, whatever the program marked them: even the policy pack's
+# view of the plan (built before redaction) shows them as secrets, as the engine would for
+# the provider's own secret properties. Every other credential-named value is masked by
+# `storagectl.redact` when the plan is finished (`storagectl.plan.redact_plan`).
 CREDENTIAL_KEYS = frozenset(
     {
         "password",

@@ -12,7 +12,6 @@ yet", never a violation.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,15 +31,15 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
+from .config import PolicyConfigError, read_policy_config
+
+__all__ = ["PolicyConfigError", "config_for_stack", "evaluate_plan", "load_pack", "read_config"]
+
 #: The pack lives beside the driver; it is imported from there, never copied.
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 #: The plan contract's marker for a value unknown during preview.
 UNKNOWN_MARKER = "[unknown]"
 _STACK_TYPE = "pulumi:pulumi:Stack"
-
-
-class PolicyConfigError(ValueError):
-    """A policy-pack config file that cannot be read or names no such policy."""
 
 
 def load_pack() -> ModuleType:
@@ -64,30 +63,21 @@ class _Setting:
     properties: Mapping[str, Any]
 
 
-def read_config(config_file: Path | None, rule_names: Iterable[str]) -> dict[str, Any]:
-    """The config document; every key must be ``all`` or a policy of the pack."""
+def read_config(config_file: Path | None, rules: Iterable[Any]) -> dict[str, Any]:
+    """The validated config document (see `storagectl.policy.config`); {} without a file."""
     if config_file is None:
         return {}
-    try:
-        document = json.loads(Path(config_file).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PolicyConfigError(f"{config_file}: cannot read policy config: {exc}") from exc
-    if not isinstance(document, dict):
-        raise PolicyConfigError(f"{config_file}: policy config must be a JSON object")
-    known = set(rule_names) | {"all"}
-    unknown = sorted(set(document) - known)
-    if unknown:
-        raise PolicyConfigError(
-            f"{config_file}: no such policy {', '.join(unknown)}; use `all` or a policy name"
-        )
-    return document
+    return read_policy_config(config_file, rules)
 
 
 def _settings(rule: Any, config: Mapping[str, Any]) -> _Setting:
     """Enforcement and properties of one rule: its own entry, else ``all``, else advisory."""
     level = rule.policy.enforcement_level or EnforcementLevel.ADVISORY
-    if isinstance(config.get("all"), str):
-        level = EnforcementLevel(config["all"])
+    everything = config.get("all")
+    if isinstance(everything, Mapping):
+        everything = everything.get("enforcementLevel")
+    if isinstance(everything, str):
+        level = EnforcementLevel(everything)
     entry = config.get(rule.name)
     properties: dict[str, Any] = {}
     schema = rule.policy.config_schema
@@ -211,7 +201,7 @@ def evaluate_plan(plan: Mapping[str, Any], config_file: Path | None = None) -> l
     """
     pack = load_pack()
     rules = list(pack.REGISTRY)
-    config = read_config(config_file, (rule.name for rule in rules))
+    config = read_config(config_file, rules)
     graph = _Graph(plan)
     violations: list[dict[str, Any]] = []
     for rule in rules:

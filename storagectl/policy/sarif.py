@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..plan import plan_redactor
 from .evaluate import load_pack
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -97,7 +98,12 @@ def to_sarif(
     root: Path | None = None,
     tool_version: str = "0.1.0",
 ) -> dict[str, Any]:
-    """A SARIF 2.1.0 log of `violations` found in `plan`; paths are made relative to `root`."""
+    """A SARIF 2.1.0 log of `violations` found in `plan`; paths are made relative to `root`.
+
+    Violation text is scrubbed of the plan's secrets (the plan itself should already be
+    redacted: see `storagectl.plan.redact_plan`).
+    """
+    violations = plan_redactor(dict(plan)).scrub(list(violations))
     rules = list(load_pack().REGISTRY)
     index = {rule.name: i for i, rule in enumerate(rules)}
     results = []

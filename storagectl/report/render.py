@@ -9,11 +9,18 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..plan import redact_plan
 from ..policy import to_markdown, to_sarif
+from ..policy.markdown import code
 
 
 def render(plan: dict[str, Any], fmt: str, width: int | None = None) -> str:
-    """The plan as text in `fmt` (table, json or markdown)."""
+    """The plan as text in `fmt` (table, json, markdown or sarif), always redacted.
+
+    `plan_stack` already returns a redacted plan; redacting again here (idempotent, tens of
+    milliseconds for prod) keeps any plan handed to a renderer from printing a credential.
+    """
+    plan = redact_plan(plan)
     if fmt == "json":
         return json.dumps(plan, indent=2, sort_keys=False) + "\n"
     if fmt == "markdown":
@@ -40,7 +47,17 @@ def _providers(plan: dict[str, Any]) -> dict[str, str]:
 def table(plan: dict[str, Any], width: int | None = None) -> str:
     """A rich table of the custom resources, then the summary and any violations."""
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width or 160, force_terminal=False, color_system=None)
+    # Data is never markup: a resource named `x[/]y` must print as written (not crash),
+    # `db[bold red]x` must keep its brackets, `:secret:` in an ARN must not become an emoji.
+    console = Console(
+        file=buffer,
+        width=width or 160,
+        force_terminal=False,
+        color_system=None,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
     providers = _providers(plan)
     grid = Table(
         title=f"{plan['project']} / {plan['stack']}" + (" (preview)" if plan["preview"] else "")
@@ -56,7 +73,7 @@ def table(plan: dict[str, Any], width: int | None = None) -> str:
     console.print(grid)
     console.print(summary_line(plan))
     for v in plan.get("violations", []):
-        console.print(f"[{v['enforcement']}] {v['policy']}: {v['message']}", markup=False)
+        console.print(f"[{v['enforcement']}] {v['policy']}: {v['message']}")
     return buffer.getvalue()
 
 
@@ -74,12 +91,13 @@ def summary_line(plan: dict[str, Any]) -> str:
 def markdown(plan: dict[str, Any]) -> str:
     """A pull-request-comment-sized summary: counts by type, then the policy review."""
     lines = [
-        f"### `{plan['project']}` / `{plan['stack']}`" + (" (preview)" if plan["preview"] else ""),
+        f"### {code(plan['project'])} / {code(plan['stack'])}"
+        + (" (preview)" if plan["preview"] else ""),
         "",
         summary_line(plan),
         "",
         "| type | count |",
         "|---|---:|",
     ]
-    lines += [f"| `{t}` | {n} |" for t, n in plan["summary"]["by_type"].items()]
+    lines += [f"| {code(t)} | {n} |" for t, n in plan["summary"]["by_type"].items()]
     return "\n".join(lines) + "\n\n" + to_markdown(plan, plan.get("violations", []))

@@ -8,9 +8,13 @@ it in place (`moves.find_moves`): the review shows it as changed, moved from tha
 Only custom resources are compared; component resources hold no cloud state and have no
 inputs.
 
-Secrets stay secret: a value that is ``"[secret]"`` on either side, or sits under a
-credential-named key, is shown as ``"[secret]"`` on both sides. Otherwise a change that
-turns a plaintext value into a secret would print the old plaintext in a PR comment.
+Secrets stay secret: both plans are redacted first, with one redactor that learnt the
+secrets of both sides (a base planned by an older `storagectl` may not be redacted at all,
+and a value secret on one side must not show on the other). A value that is
+``"[secret]"`` on either side, or sits under a credential-named key, is shown as
+``"[secret]"`` on both sides: otherwise a change that turns a plaintext value into a
+secret would print the old plaintext in a PR comment. The price: a change of a secret
+value itself is not visible in the review.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..engine.values import CREDENTIAL_KEYS, SECRET
-from ..plan import STATEFUL_TYPES
+from ..plan import STATEFUL_TYPES, plan_redactor, redact_plan
+from ..redact import SECRET, Redactor, is_credential_key
 from .moves import find_moves
 from .replacement import forces_replacement
 
@@ -59,7 +63,7 @@ def _json_document(value: Any) -> Any:
 
 
 def _is_secret(key: str | None, before: Any, after: Any) -> bool:
-    return SECRET in (before, after) or (key is not None and key in CREDENTIAL_KEYS)
+    return SECRET in (before, after) or is_credential_key(key)
 
 
 def _masked(path: str, before: Any, after: Any) -> Change:
@@ -355,6 +359,12 @@ def diff_violations(
 
 def diff_plans(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -> dict[str, Any]:
     """The review of one environment; a side that does not exist (None) counts as empty."""
+    redactor = Redactor()
+    for side in (base, head):
+        if side is not None:
+            plan_redactor(dict(side), redactor=redactor)
+    base = redact_plan(dict(base), redactor) if base is not None else None
+    head = redact_plan(dict(head), redactor) if head is not None else None
     base_resources = base["resources"] if base else []
     head_resources = head["resources"] if head else []
     added, removed, changed = diff_resources(base_resources, head_resources)

@@ -11,7 +11,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..policy.markdown import table_cell
+from ..policy.markdown import code, table_cell
+from ..redact import SECRET, Redactor, is_credential_path
 from .diff import new_mandatory
 
 VALUE_WIDTH = 120
@@ -19,10 +20,32 @@ VALUE_WIDTH = 120
 
 
 def render(review: Mapping[str, Any], fmt: str) -> str:
-    """The review in `fmt` (json or markdown)."""
+    """The review in `fmt` (json or markdown), always redacted (see `redact_review`)."""
+    review = redact_review(review)
     if fmt == "json":
         return json.dumps(review, indent=2) + "\n"
     return markdown(review)
+
+
+def redact_review(review: Mapping[str, Any]) -> dict[str, Any]:
+    """The review as a renderer may show it, before any truncation or escaping.
+
+    `diff_plans` already diffs redacted plans; this pass also catches what only the review
+    holds: a property path that names a credential (its key is a path, not a mapping key)
+    and a plan error message quoting one.
+    """
+    redactor = Redactor()
+    redactor.collect(dict(review))
+    out: dict[str, Any] = redactor.data(dict(review))
+    for env in (out.get("environments") or {}).values():
+        changed = env.get("changed") if isinstance(env, dict) else None
+        for entry in changed or []:
+            for change in entry.get("properties") or []:
+                if is_credential_path(str(change.get("path", ""))):
+                    for side in ("before", "after"):
+                        if change.get(side) is not None:
+                            change[side] = SECRET
+    return out
 
 
 def _cell(value: Any) -> str:
@@ -84,7 +107,7 @@ def markdown(review: Mapping[str, Any]) -> str:
     """The PR comment: a summary table, then one section per environment."""
     commit = str(review.get("base_commit", ""))[:12]
     lines = [
-        f"## storagectl review: `{review['base']}` ({commit}) → {review['head']}",
+        f"## storagectl review: {code(review['base'])} ({commit}) → {review['head']}",
         "",
         "| environment | data-loss risks | new mandatory | new advisory | resolved "
         "| add | change | remove |",
@@ -116,7 +139,7 @@ def _section(env: Mapping[str, Any]) -> list[str]:
     if env["data_loss_risks"]:
         lines += ["**Data-loss risks**", ""]
         lines += [
-            f"- `{r['name']}` ({r['type']}, {r['kind']}): {table_cell(r['detail'])}"
+            f"- {code(r['name'])} ({r['type']}, {r['kind']}): {table_cell(r['detail'])}"
             for r in env["data_loss_risks"]
         ]
         lines.append("")
@@ -140,7 +163,7 @@ def _violations(title: str, violations: Sequence[Mapping[str, Any]]) -> list[str
     for v in violations:
         controls = ", ".join(v.get("controls", [])) or "-"
         lines.append(
-            f"| {v['enforcement']} | `{v['policy']}` | `{table_cell(v['name'])}` | {controls} "
+            f"| {v['enforcement']} | `{v['policy']}` | {code(v['name'])} | {controls} "
             f"| {table_cell(v['message'])} |"
         )
     return [*lines, ""]
@@ -151,7 +174,8 @@ def _resources(title: str, resources: Sequence[Mapping[str, Any]]) -> list[str]:
         return []
     lines = [f"<details><summary>{title} ({len(resources)})</summary>", ""]
     lines += [
-        f"- `{r['name']}` ({r['type']}{', stateful' if r['stateful'] else ''})" for r in resources
+        f"- {code(r['name'])} ({r['type']}{', stateful' if r['stateful'] else ''})"
+        for r in resources
     ]
     return [*lines, "", "</details>", ""]
 
@@ -164,15 +188,15 @@ def _changed(changed: Sequence[Mapping[str, Any]]) -> list[str]:
         replace = " — **replacement**" if entry["replacement"] else ""
         if entry.get("moved_from"):
             # Found under an alias: the engine updates it in place, it is not recreated.
-            replace += f" — moved from `{table_cell(entry['moved_from'])}` (alias)"
+            replace += f" — moved from {code(entry['moved_from'])} (alias)"
         lines += [
-            f"`{entry['name']}` ({entry['type']}){replace}",
+            f"{code(entry['name'])} ({entry['type']}){replace}",
             "",
             "| property | before | after |",
             "|---|---|---|",
         ]
         lines += [
-            f"| `{table_cell(p['path'])}` | {_cell(p['before'])} | {_cell(p['after'])} |"
+            f"| {code(p['path'])} | {_cell(p['before'])} | {_cell(p['after'])} |"
             for p in entry["properties"]
         ]
         lines += [

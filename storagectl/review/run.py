@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..engine import DEFAULT_TIMEOUT_S
 from ..workspace import stacks
-from .collect import PlanResult, plan_all
+from .collect import PARALLEL_PLANS, PLAN_OVERHEAD_S, PlanResult, PlanRunner, plan_all
 from .diff import diff_plans, new_mandatory
 from .worktree import ReviewError, checkout, repository_root, resolve_commit
 
@@ -15,11 +18,20 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
 HEAD_LABEL = "working tree"
 
 
-def run_review(program_dir: Path, base: str, only: Sequence[str] = ()) -> dict[str, Any]:
+def run_review(
+    program_dir: Path,
+    base: str,
+    only: Sequence[str] = (),
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    deadline_s: float | None = None,
+) -> dict[str, Any]:
     """The review document of `program_dir`'s working tree against git revision `base`.
 
     `only` limits the environments (like Ansible's `--limit`); ReviewError on bad input.
+    Each plan's program gets `timeout_s`; the whole review ends within `deadline_s`
+    (default: `default_deadline`), plans not done by then are errors.
     """
+    started = time.monotonic()
     program_dir = program_dir.resolve()
     repository = repository_root(program_dir)
     commit = resolve_commit(repository, base)
@@ -32,7 +44,9 @@ def run_review(program_dir: Path, base: str, only: Sequence[str] = ()) -> dict[s
         envs = _selected(sorted(set(base_envs) | set(head_envs)), only)
         sides = [("base", base_dir, base_envs), ("head", program_dir, head_envs)]
         jobs = [(side, env, d) for side, d, present in sides for env in envs if env in present]
-        results = plan_all((d, env) for _, env, d in jobs)
+        budget = deadline_s if deadline_s is not None else default_deadline(timeout_s, len(jobs))
+        runner = PlanRunner(timeout_s, started + budget)
+        results = plan_all(((d, env) for _, env, d in jobs), runner)
     plans = {(side, env): result for (side, env, _), result in zip(jobs, results, strict=True)}
     environments = {
         env: _environment(base, plans.get(("base", env)), plans.get(("head", env))) for env in envs
@@ -44,6 +58,12 @@ def run_review(program_dir: Path, base: str, only: Sequence[str] = ()) -> dict[s
         "environments": environments,
         "summary": summarize(environments),
     }
+
+
+def default_deadline(timeout_s: float, plans: int) -> float:
+    """Seconds for a whole review: every plan at its limit, `PARALLEL_PLANS` at a time."""
+    rounds = max(1, math.ceil(plans / PARALLEL_PLANS))
+    return rounds * (timeout_s + PLAN_OVERHEAD_S) + 60.0  # + the git worktree
 
 
 def _selected(known: list[str], only: Sequence[str]) -> list[str]:

@@ -144,7 +144,7 @@ def test_unreadable_policy_config_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "pack.json"
     bad.write_text("{", encoding="utf-8")
     result = storagectl("plan", "dev", "--policy-config", str(bad))
-    assert (result.returncode, f"{bad}: cannot read policy config" in result.stderr) == (2, True)
+    assert (result.returncode, f"{bad}:1:2: not valid JSON" in result.stderr) == (2, True)
 
 
 def test_mandatory_violation_exits_1() -> None:
