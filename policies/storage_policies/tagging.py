@@ -42,18 +42,40 @@ def _required_tags(args: ResourceValidationArgs, report: Report) -> None:
         report(f"{args.name} is missing the tags {', '.join(missing)}; add them to its tags.")
 
 
-#: Words that make a key name a credential. The same list as the driver's redaction
-#: (`storagectl.redact.CREDENTIAL_WORD`; a test keeps the two equal): the pack imports
-#: nothing from the driver.
+#: Which keys name a credential: the driver's redaction rule (`storagectl.redact`,
+#: `is_credential_key`), restated because the pack imports nothing from the driver; a test
+#: keeps the two in step. A word such as password, secret, token, api key, auth (not
+#: authentication)... unless the key's last word only describes one (``secretArn``).
 CREDENTIAL_WORD = re.compile(
-    r"pass(?:word|wd|phrase)|pwd|secret|token|api[-_ ]?key|auth|credential|"
-    r"private[-_ ]?key|access[-_ ]?key|session[-_ ]?key|signing[-_ ]?key|cookie",
+    r"pass(?:word|wd|phrase)|pwd|secret|token|api[-_ .]?key|auth(?!entic)|credential|"
+    r"private[-_ .]?key|access[-_ .]?key|session[-_ .]?key|signing[-_ .]?key|cookie",
     re.IGNORECASE,
 )
+# fmt: off
+DESCRIPTORS = frozenset({
+    "arn", "arns", "id", "ids", "name", "names", "ref", "refs", "version", "versions",
+    "port", "host", "hostname", "endpoint", "url", "uri", "path", "region",
+    "mode", "type", "kind", "enabled", "required", "validation", "encryption", "policy",
+    "algorithm", "format",
+    "count", "status", "length", "size", "ttl", "timeout", "days", "seconds", "interval",
+    "period", "schedule", "rotation", "expiry", "expiration",
+})
+# fmt: on
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def names_credential(key: str) -> bool:
+    """Whether a tag key names a credential (``db-password``, ``apiToken``), not a
+    description of one (``secretArn``); only the part after a namespace colon counts."""
+    name = key.rsplit(":", 1)[-1] or key
+    if CREDENTIAL_WORD.search(name) is None:
+        return False
+    words = _WORDS.findall(name)
+    return (words[-1].lower() if words else "") not in DESCRIPTORS
 
 
 def _credential_keys(tags: Mapping[str, Any]) -> list[str]:
-    return sorted(str(key) for key in tags if CREDENTIAL_WORD.search(str(key)))
+    return sorted(str(key) for key in tags if names_credential(str(key)))
 
 
 @REGISTRY.stack_rule(

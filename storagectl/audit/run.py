@@ -6,10 +6,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from ..plan import summarize
+from ..plan import plan_redactor, redact_plan, summarize
 from ..planner import OUR_PROJECT
 from ..policy.evaluate import PolicyConfigError, config_for_stack, evaluate_plan
-from ..redact import Redactor
 from .export import ExportError, read_export
 from .view import export_view
 
@@ -67,19 +66,10 @@ def deployed(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def redacted(view: dict[str, Any], plaintexts: list[str]) -> dict[str, Any]:
-    """`view` with property values masked and secret plaintexts scrubbed, in place.
+    """`view` as every renderer may show it: the plan's own redaction (`redact_plan`),
+    taught the export's secret plaintexts (from a ``--show-secrets`` export).
 
-    Rules never see a secret's plaintext, but a value copied from one into a plain
-    property, or held under a credential-named key, must not reach any output either.
-    Only property values are masked: URNs and dependency lists are structure, and learning
-    them as "secrets" (they sit under keys such as ``masterUserSecretKmsKeyId``) would
-    scrub the very URNs violations point at.
+    Rules never see a plaintext, but a value copied from one into a plain property, or
+    held under a credential-named key, must not reach any output either.
     """
-    redactor = Redactor(plaintexts)
-    for resource in view["resources"]:
-        resource["inputs"] = redactor.data(resource["inputs"])
-        resource["outputs"] = redactor.data(resource["outputs"])
-    view["outputs"] = redactor.data(view["outputs"])
-    for violation in view["violations"]:
-        violation["message"] = redactor.text(violation["message"])
-    return view
+    return redact_plan(view, plan_redactor(view, known=plaintexts))

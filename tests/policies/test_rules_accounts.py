@@ -160,14 +160,43 @@ def test_credential_named_default_tag_is_reported_once_on_the_provider() -> None
     assert [u for u, _ in run_stack(TAGS_RULE, stack)] == [provider.urn]
 
 
-def test_credential_tag_rule_matches_the_driver_redaction_words() -> None:
+KEYS = [
+    "db-password",
+    "DB_PASSWORD",
+    "apiToken",
+    "x-api-key",
+    "client_secret",
+    "secretArn",
+    "masterSecretArn",
+    "passwordWoVersion",
+    "authentication",
+    "authenticationMode",
+    "REDIS_AUTH",
+    "basicAuth",
+    "legacy-app:apiToken",
+    "secretsmanager:VersionStage",
+    "owner",
+    "cost-center",
+    "data-classification",
+    "private_key",
+    "session-key",
+    "cookie",
+    "tokenTtl",
+    "token-expiration",
+    "",
+]
+
+
+def test_credential_tag_rule_matches_the_driver_redaction() -> None:
     import storage_policies.tagging as tagging
 
-    from storagectl.redact import CREDENTIAL_WORD
-    from tests.policies.harness import PACK_DIR  # noqa: F401 (pack path set up)
+    from storagectl import redact
 
-    assert tagging.CREDENTIAL_WORD.pattern == CREDENTIAL_WORD.pattern
-    assert tagging.CREDENTIAL_WORD.flags == CREDENTIAL_WORD.flags
+    assert tagging.CREDENTIAL_WORD.pattern == redact.CREDENTIAL_WORD.pattern
+    assert tagging.DESCRIPTORS == redact.DESCRIPTORS
+    assert [tagging.names_credential(k) for k in KEYS] == [
+        redact.is_credential_key(k) for k in KEYS
+    ]
 
 
 def test_component_passing_tags_through_is_not_reported_again() -> None:
