@@ -55,10 +55,12 @@ def timed(name, fn):
         finally:
             marks[name] = marks.get(name, 0.0) + time.perf_counter() - start
     return wrapper
-planner.read_stack_file = timed("read", planner.read_stack_file)
-planner.build_spec = timed("spec", planner.build_spec)
-planner.run_program = timed("engine", planner.run_program)
-planner.evaluate_plan = timed("policy", planner.evaluate_plan)
+# The planner's phases, by the names it calls them under (storagectl/planner.py).
+for attr, phase in (("_stack_source", "load"), ("build_spec", "load"),
+                    ("run_isolated", "engine"), ("build_plan", "build"),
+                    ("plan_redactor", "redact"), ("redact_plan", "redact"),
+                    ("evaluate_plan", "policy")):
+    setattr(planner, attr, timed(phase, getattr(planner, attr)))
 from pathlib import Path
 repo, path = Path(sys.argv[1]), Path(sys.argv[2])
 t2 = time.perf_counter()
@@ -66,8 +68,8 @@ doc = plan_stack(repo, "prod", path)
 t3 = time.perf_counter()
 text = render(doc, "json")
 t4 = time.perf_counter()
-print(json.dumps({"imports": t1 - t0, "load": marks.get("read", 0) + marks.get("spec", 0),
-                  "engine": marks.get("engine", 0), "policy": marks.get("policy", 0),
+print(json.dumps({"imports": t1 - t0, **{k: marks.get(k, 0.0) for k in
+                  ("load", "engine", "build", "policy", "redact")},
                   "plan_total": t3 - t2, "render": t4 - t3,
                   "resources": len(doc["resources"])}))
 """
@@ -222,7 +224,7 @@ def main() -> int:
     storagectl = [sys.executable, "-m", "storagectl"]
     header = (
         f"{'N':>6} {'wall s':>7} {'RSS MB':>7} {'ms/res':>7} | {'imports':>7} {'load':>6} "
-        f"{'engine':>7} {'policy':>7} {'render':>7}"
+        f"{'engine':>7} {'build':>6} {'policy':>7} {'redact':>7} {'render':>7}"
     )
     if args.checkov:
         header += f" | {'checkov s':>9} {'ckv MB':>7} {'x faster':>8}"
@@ -257,7 +259,8 @@ def main() -> int:
             row = (
                 f"{count:>6} {wall:>7.2f} {rss:>7} {1000 * wall / count:>7.2f} | "
                 f"{phases['imports']:>7.2f} {phases['load']:>6.2f} {phases['engine']:>7.2f} "
-                f"{phases['policy']:>7.2f} {phases['render']:>7.2f}"
+                f"{phases['build']:>6.2f} {phases['policy']:>7.2f} {phases['redact']:>7.2f} "
+                f"{phases['render']:>7.2f}"
             )
             if args.checkov:
                 tf = folder / f"tfplan-{target}.json"
