@@ -385,15 +385,23 @@ def _trie_pattern(words: Iterable[str]) -> str:
         node[""] = {}
 
     def pattern(node: dict[str, Any]) -> str:
+        # A run of single-child nodes is one literal, taken without recursing: the nesting
+        # (Python's and the regex's) grows with the branch points, not with the length of
+        # a secret (a 300-character password in five escaped forms would overflow both).
+        literal = []
+        while "" not in node and len(node) == 1:
+            char, node = next(iter(node.items()))
+            literal.append(re.escape(char))
+        prefix = "".join(literal)
         ends = "" in node
         branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
         if not branches:
-            return ""
+            return prefix
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
         if ends:
             # Greedy: the longer secret wins over one that is its prefix.
-            return f"(?:{body})?"
-        return body
+            return f"{prefix}(?:{body})?"
+        return prefix + body
 
     return pattern(root)
 

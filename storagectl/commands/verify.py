@@ -33,6 +33,13 @@ def verify(
         str, typer.Option("--format", help="Output format: table or json.")
     ] = "table",
     timeout: Annotated[float, typer.Option(help="Seconds each network operation may take.")] = 10.0,
+    deadline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds the whole run may take; unfinished checks fail. "
+            "Default: derived from --timeout and the number of checks."
+        ),
+    ] = None,
     ca_bundle: Annotated[
         Path | None,
         typer.Option("--ca-bundle", help="CA bundle for TLS (the AWS RDS global-bundle.pem)."),
@@ -60,6 +67,7 @@ def verify(
         aws_endpoint=aws_endpoint,
         output_format=output_format,
         timeout=timeout,
+        deadline=deadline,
         ca_bundle=ca_bundle,
     )
     raise typer.Exit(status)

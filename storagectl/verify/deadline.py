@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from .tcp import one_line
+from .access import Access
+from .tcp import host_problem
 from .verdict import Verdict
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ def call_within(seconds: float, func: Callable[[], T]) -> T:
         except BaseException as exc:  # handed to the caller's thread below
             outcome["error"] = exc
 
-    worker = threading.Thread(target=target, name="verify-check", daemon=True)
+    worker = threading.Thread(target=target, name="verify-call", daemon=True)
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
@@ -43,17 +44,22 @@ def call_within(seconds: float, func: Callable[[], T]) -> T:
 
 
 def bounded_check(
-    timeout: float,
+    access: Access,
     action: Callable[[], Verdict],
     client_errors: tuple[type[BaseException], ...],
 ) -> Verdict:
-    """Run one check under a wall-clock deadline; client errors become failed verdicts.
+    """Run one data-plane check under a wall-clock deadline; client errors become failures.
 
-    The grace second lets the client's own (better worded) timeout fire first.
+    The endpoint must be a host name or an IP address before any client sees it. The
+    grace second lets the client's own (better worded) timeout fire first. Details keep
+    the client's message as it is: the report redacts, then squeezes it onto one line.
     """
+    problem = host_problem(access.host)
+    if problem:
+        return Verdict.failed(problem)
     try:
-        return call_within(timeout + 1, action)
+        return call_within(access.timeout + 1, action)
     except DeadlineExceeded as exc:
         return Verdict.failed(f"{exc}: the server accepted the connection but never answered")
     except client_errors as exc:
-        return Verdict.failed(f"cannot connect or query: {one_line(exc)}")
+        return Verdict.failed(f"cannot connect or query: {exc}")

@@ -44,6 +44,15 @@ class DatabaseTarget:
 
 
 @dataclass(frozen=True)
+class DatabaseIamUser:
+    """A database user granted `rds-db:connect`, checked on its database's writer."""
+
+    id: str
+    user: str
+    writer: DatabaseTarget
+
+
+@dataclass(frozen=True)
 class CacheTarget:
     """One cache endpoint (primary or reader) with its store's facts."""
 
@@ -117,6 +126,14 @@ class Facts:
             self._db(name, f"replica-{index}", host)
             for name, db in self._dbs()
             for index, host in enumerate(db.replica_endpoints, start=1)
+        ]
+
+    def database_iam_users(self) -> list[DatabaseIamUser]:
+        """Every IAM-granted user of every database (outputs `databases.<name>.iamUsers`)."""
+        return [
+            DatabaseIamUser(f"{writer.database.name}/{user}", user, writer)
+            for writer in self.database_writers()
+            for user in sorted(set(writer.database.iam_users))
         ]
 
     def cache_primaries(self) -> list[CacheTarget]:

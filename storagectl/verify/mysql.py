@@ -1,6 +1,9 @@
 """MySQL / MariaDB data-plane checks (RDS instances and Aurora MySQL) with PyMySQL.
 
-Connections that carry credentials verify the server certificate and host name.
+Connections that carry credentials verify the server certificate and host name: PyMySQL
+given an SSLContext refuses a server that does not offer TLS ("SSL is required but the
+server doesn't support it") before it sends the handshake response, so neither a scramble
+nor a `mysql_clear_password` answer ever crosses an unverified channel.
 """
 
 from __future__ import annotations
@@ -13,30 +16,36 @@ import pymysql.cursors
 
 from .access import Access
 from .deadline import bounded_check
-from .tcp import one_line, tls_context
+from .tcp import tls_context
 from .verdict import Verdict
 
-# MySQL refuses insecure transport with ER_SECURE_TRANSPORT_REQUIRED (3159). MariaDB
-# answers a plain "access denied" (1045), which a wrong password would also give, so
-# that answer counts only when the same login over TLS works and the server reports
-# require_secure_transport on. A refusal for any other reason proves nothing.
+# MySQL checks require_secure_transport only after the password was accepted
+# (sql/auth/sql_authentication.cc: the ER_SECURE_TRANSPORT_REQUIRED test follows the
+# password and SSL-attribute checks), and MariaDB answers "access denied" (1045) either
+# way. So no plaintext login can prove the refusal without sending a valid password in
+# clear. The check therefore probes plaintext as an unknown user with no password (which
+# catches anonymous accounts), and reads the server's own setting over verified TLS.
 _SECURE_TRANSPORT_REQUIRED = 3159
 _ACCESS_DENIED = 1045
+_PROBE_USER = "storagectl_probe"
+# RDS IAM database users (MySQL and MariaDB): `IDENTIFIED WITH AWSAuthenticationPlugin AS
+# 'RDS'` (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html).
+IAM_PLUGIN = "AWSAuthenticationPlugin"
+_BOOTSTRAP = ": run the database's `iamUserBootstrap` statements (stack output) as the master user"
 
 
-def _connect(access: Access, *, tls: bool = True) -> pymysql.connections.Connection[Any]:
+def _connect(access: Access) -> pymysql.connections.Connection[Any]:
     creds = access.required_credentials()
     return pymysql.connect(
         host=access.host,
         port=access.port,
         user=creds.username,
-        password=creds.password,
+        # Bytes: PyMySQL would encode a str as latin-1, fail on other characters and quote
+        # one of them in its error message.
+        password=creds.password.encode("utf-8"),
         # Temporary tables need a default schema; `mysql` always exists.
         database=access.database or "mysql",
-        ssl=tls_context(access.ca_bundle) if tls else None,
-        # PyMySQL upgrades to TLS when the server offers it unless told not to, which
-        # would make the plaintext probe silently encrypted.
-        ssl_disabled=not tls,
+        ssl=tls_context(access.ca_bundle),
         connect_timeout=access.timeout,
         read_timeout=access.timeout,
         write_timeout=access.timeout,
@@ -45,8 +54,8 @@ def _connect(access: Access, *, tls: bool = True) -> pymysql.connections.Connect
     )
 
 
-def _bounded(timeout: float, action: Callable[[], Verdict]) -> Verdict:
-    return bounded_check(timeout, action, (pymysql.MySQLError, OSError))
+def _bounded(access: Access, action: Callable[[], Verdict]) -> Verdict:
+    return bounded_check(access, action, (pymysql.MySQLError, OSError, ValueError))
 
 
 def _row(conn: pymysql.connections.Connection[Any], sql: str) -> dict[str, Any]:
@@ -66,34 +75,64 @@ def tls_connection(access: Access) -> Verdict:
             return Verdict.failed("connected, but the session is not encrypted")
         return Verdict.passed(f"{version}, certificate and host name verified")
 
-    return _bounded(access.timeout, check)
+    return _bounded(access, check)
 
 
 def plaintext_refused(access: Access) -> Verdict:
-    """The server rejects an unencrypted connection (`require_secure_transport=ON`)."""
+    """Plaintext gets no session: no anonymous login, and `require_secure_transport` is on.
+
+    The only password sent is the master's, over verified TLS, to read the setting.
+    """
 
     def check() -> Verdict:
-        try:
-            conn = _connect(access, tls=False)
-        except pymysql.err.OperationalError as exc:
-            code = exc.args[0] if exc.args else None
-            if code == _SECURE_TRANSPORT_REQUIRED:
-                return Verdict.passed("plaintext connection rejected: secure transport required")
-            if code == _ACCESS_DENIED and _requires_secure_transport(access):
-                return Verdict.passed(
-                    "plaintext login denied, TLS login accepted, require_secure_transport=ON"
-                )
-            return Verdict.failed(f"could not tell: {one_line(exc)}")
-        conn.close()
-        return Verdict.failed("plaintext connection accepted: set require_secure_transport=ON")
+        refusal = _plaintext_probe(access)
+        if refusal is None:
+            return Verdict.failed(
+                f"plaintext login as unknown user {_PROBE_USER!r} without a password was "
+                "accepted: drop the anonymous account and set require_secure_transport=ON"
+            )
+        if refusal == _SECURE_TRANSPORT_REQUIRED:
+            return Verdict.passed("plaintext connection rejected: secure transport required")
+        if refusal != _ACCESS_DENIED:
+            return Verdict.failed(f"could not tell: plaintext probe refused with error {refusal}")
+        if not _requires_secure_transport(access):
+            return Verdict.failed(
+                "require_secure_transport is OFF: plaintext logins are accepted; set it to ON"
+            )
+        return Verdict.passed(
+            "require_secure_transport=ON (read over verified TLS); an unknown user's "
+            "plaintext login was refused"
+        )
 
-    return _bounded(access.timeout, check)
+    return _bounded(access, check)
 
 
 def _requires_secure_transport(access: Access) -> bool:
     with _connect(access) as conn:
         row = _row(conn, "SELECT @@require_secure_transport AS required")
     return bool(row.get("required"))
+
+
+def _plaintext_probe(access: Access) -> int | None:
+    """Log in over plaintext as an unknown user with no password; the error code, or None."""
+    try:
+        conn = pymysql.connect(
+            host=access.host,
+            port=access.port,
+            user=_PROBE_USER,
+            password=b"",
+            ssl_disabled=True,
+            connect_timeout=access.timeout,
+            read_timeout=access.timeout,
+            write_timeout=access.timeout,
+        )
+    except pymysql.err.OperationalError as exc:
+        code = exc.args[0] if exc.args else None
+        if isinstance(code, int) and code < 2000:  # a server error, not a client one
+            return code
+        raise
+    conn.close()
+    return None
 
 
 def writer_accepts_writes(access: Access) -> Verdict:
@@ -113,7 +152,7 @@ def writer_accepts_writes(access: Access) -> Verdict:
             return Verdict.failed("write to a temporary table was not visible")
         return Verdict.passed("wrote and read back a row in a temporary table")
 
-    return _bounded(access.timeout, check)
+    return _bounded(access, check)
 
 
 def replica_read_only(access: Access) -> Verdict:
@@ -128,7 +167,7 @@ def replica_read_only(access: Access) -> Verdict:
             )
         return Verdict.failed("read_only and innodb_read_only are off: the replica accepts writes")
 
-    return _bounded(access.timeout, check)
+    return _bounded(access, check)
 
 
 def _replica_status(conn: pymysql.connections.Connection[Any]) -> dict[str, Any]:
@@ -176,4 +215,25 @@ def replica_lag(access: Access, *, limit_seconds: float, aurora: bool) -> Verdic
             return Verdict.failed(f"lag {float(lag):.1f} s exceeds {limit_seconds:g} s")
         return Verdict.passed(f"lag {float(lag):.1f} s (limit {limit_seconds:g} s)")
 
-    return _bounded(access.timeout, check)
+    return _bounded(access, check)
+
+
+def iam_user_enabled(access: Access, user: str) -> Verdict:
+    """Database user `user` exists, and every account of that name uses the IAM plugin."""
+
+    def check() -> Verdict:
+        with _connect(access) as conn, conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT Host AS host, plugin AS plugin FROM mysql.user WHERE User = %s", (user,)
+            )
+            rows = list(cursor.fetchall())
+        if not rows:
+            return Verdict.failed(f"user {user} does not exist{_BOOTSTRAP}")
+        other = sorted(
+            f"{user}@{r['host']} ({r['plugin']})" for r in rows if r["plugin"] != IAM_PLUGIN
+        )
+        if other:
+            return Verdict.failed(f"not IAM-authenticated: {', '.join(other)}{_BOOTSTRAP}")
+        return Verdict.passed(f"{len(rows)} account(s) named {user}, all with {IAM_PLUGIN}")
+
+    return _bounded(access, check)

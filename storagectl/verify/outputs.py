@@ -20,6 +20,11 @@ T = TypeVar("T")
 
 EXPORT_FIX = "re-export it with `pulumi stack output --json --show-secrets > FILE`"
 
+MAX_BYTES = 8 * 1024 * 1024
+"""Outputs of the largest environment are a few hundred KiB; anything far bigger is not one."""
+MAX_INT_DIGITS = 20
+"""Ports and counts fit in 20 digits; a longer integer is refused before Python converts it."""
+
 
 @dataclass(frozen=True)
 class EnvironmentOutputs:
@@ -67,6 +72,7 @@ class DatabaseOutputs:
     replica_identifiers: tuple[str, ...]
     master_secret_arn: str
     kms_key_arn: str
+    iam_users: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,8 @@ class _Reader:
 
     def port(self, parent: Mapping[str, Any], key: str, path: str) -> int:
         value = parent.get(key)
-        if isinstance(value, str) and value.isdigit():
+        # ASCII digits only: "²".isdigit() is true, but int("²") is an error.
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 5:
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
             raise self.fail(f"{path}.{key}", f"expected a port number, found {value!r}")
@@ -169,14 +176,7 @@ class _Reader:
 def load_outputs(file: Path) -> StackOutputs:
     """Parse and validate the outputs file; raise VerifyInputError naming file and key."""
     reader = _Reader(file)
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise reader.fail("", "no such file", EXPORT_FIX) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise reader.fail("", f"cannot be read ({exc.__class__.__name__})") from None
-    except json.JSONDecodeError as exc:
-        raise reader.fail("", f"not JSON (line {exc.lineno}, column {exc.colno})") from None
+    document = _parse(reader, _read_text(reader, file))
     if not isinstance(document, dict):
         raise reader.fail("", "expected a JSON object of stack outputs")
 
@@ -196,6 +196,56 @@ def load_outputs(file: Path) -> StackOutputs:
         caches=_each(reader, document, out.CACHES, _cache),
         roles=_each(reader, document, out.ROLES, _role),
     )
+
+
+class _NumberTooLong(ValueError):
+    """An integer literal longer than MAX_INT_DIGITS."""
+
+
+class _NotJsonConstant(ValueError):
+    """NaN or Infinity, which Python's json accepts but JSON does not."""
+
+
+def _read_text(reader: _Reader, file: Path) -> str:
+    """The file as text: bounded in size, strictly UTF-8 (a UTF-8 BOM is tolerated)."""
+    try:
+        with file.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise reader.fail("", "no such file", EXPORT_FIX) from None
+    except OSError as exc:
+        raise reader.fail("", f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > MAX_BYTES:
+        raise reader.fail("", f"larger than {MAX_BYTES // (1024 * 1024)} MiB: not stack outputs")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise reader.fail("", "is UTF-16 text", f"{EXPORT_FIX} (PowerShell: add `-Encoding utf8`)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise reader.fail("", f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+
+
+def _parse(reader: _Reader, text: str) -> Any:
+    def parse_int(literal: str) -> int:
+        if len(literal.lstrip("-")) > MAX_INT_DIGITS:
+            raise _NumberTooLong(literal[:12])
+        return int(literal)
+
+    def parse_constant(name: str) -> Any:
+        raise _NotJsonConstant(name)
+
+    try:
+        return json.loads(text, parse_int=parse_int, parse_constant=parse_constant)
+    except json.JSONDecodeError as exc:
+        raise reader.fail("", f"not JSON (line {exc.lineno}, column {exc.colno})") from None
+    except _NumberTooLong as exc:
+        raise reader.fail(
+            "", f"an integer with more than {MAX_INT_DIGITS} digits ({exc}...): not stack outputs"
+        ) from None
+    except _NotJsonConstant as exc:
+        raise reader.fail("", f"{exc} is not a JSON value") from None
+    except RecursionError:
+        raise reader.fail("", "nested too deeply to be stack outputs") from None
 
 
 def _each(
@@ -244,6 +294,8 @@ def _database(r: _Reader, name: str, d: Mapping[str, Any], path: str) -> Databas
         replica_identifiers=r.strings(d, out.DB_REPLICA_IDENTIFIERS, path),
         master_secret_arn=r.string(d, out.DB_MASTER_SECRET_ARN, path),
         kms_key_arn=r.string(d, out.DB_KMS_KEY_ARN, path),
+        # Optional: outputs of stacks deployed before the key existed still load.
+        iam_users=r.strings(d, out.DB_IAM_USERS, path),
     )
 
 

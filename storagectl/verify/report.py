@@ -1,4 +1,10 @@
-"""Print check results: a rich table for people, JSON (one check per line) for tools."""
+"""Print check results: a rich table for people, JSON (one check per line) for tools.
+
+Everything in a row comes from data (host names, ARNs, server messages), so none of it
+is ever read as Rich markup or emoji: `db[bold red]x` and `...:secret:...` print as they
+are, and `db[/]x` cannot break the table after every check has run. Control characters
+are shown escaped, so a value cannot move the cursor or recolour the terminal.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .plugin import FAILED, NOT_VERIFIABLE, PASSED, CheckResult
 
@@ -25,23 +32,41 @@ def summary(results: Sequence[CheckResult]) -> dict[str, int]:
     }
 
 
+def printable(value: str) -> str:
+    """`value` with control characters (ESC, CR, BEL...) escaped as Python would show them."""
+    if value.isprintable():
+        return value
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
+
+
 def render_table(results: Sequence[CheckResult], env: str, elapsed: float, out: TextIO) -> None:
     """One row per check; wide enough off a terminal that a row stays on one line."""
     terminal = out.isatty()
-    console = Console(file=out, width=None if terminal else 240, no_color=not terminal)
-    table = Table(title=f"storagectl verify {env}", title_justify="left")
+    console = Console(
+        file=out,
+        width=None if terminal else 240,
+        no_color=not terminal,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+    table = Table(title=Text(f"storagectl verify {printable(env)}"), title_justify="left")
     for column in ("status", "check", "target", "detail"):
         table.add_column(column, overflow="fold")
     for result in results:
-        style = _STYLE.get(result.status, "")
-        table.add_row(f"[{style}]{result.status}[/]", result.check, result.target, result.detail)
-    console.print(table, markup=True, highlight=False)
+        table.add_row(
+            Text(result.status, style=_STYLE.get(result.status, "")),
+            Text(printable(result.check)),
+            Text(printable(result.target)),
+            Text(printable(result.detail)),
+        )
+    console.print(table)
     counts = summary(results)
     console.print(
-        f"{counts['passed']} passed, {counts['failed']} failed, "
-        f"{counts['notVerifiable']} not verifiable in {elapsed:.1f} s",
-        markup=False,
-        highlight=False,
+        Text(
+            f"{counts['passed']} passed, {counts['failed']} failed, "
+            f"{counts['notVerifiable']} not verifiable in {elapsed:.1f} s"
+        )
     )
 
 

@@ -13,16 +13,19 @@ from typing import TextIO
 
 import pytest
 
+from .context import Context
 from .errors import VerifyInputError
 from .expectations import Expectations, check_consistency, load_expectations
-from .facts import Settings, build_facts
+from .facts import Facts, Settings, build_facts
+from .options import FORMATS, Options, check_options
 from .outputs import load_outputs
 from .plugin import FAILED, CheckResult, FactsPlugin
 from .report import render_json, render_table
+from .tcp import one_line
 
 SUITE_DIR = Path(__file__).parent / "suite"
-FORMATS = ("table", "json")
 EXIT_PASSED, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+__all__ = ["EXIT_FAILED", "EXIT_INVALID", "EXIT_PASSED", "FORMATS", "run_verify"]
 
 
 def run_verify(
@@ -35,18 +38,23 @@ def run_verify(
     aws_endpoint: str | None = None,
     output_format: str = "table",
     timeout: float = 10.0,
+    deadline: float | None = None,
     ca_bundle: Path | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """Verify environment `env` from its outputs file; 0 all pass, 1 failures, 2 bad input.
 
-    `expectations` defaults to the ones of `stacks_dir/Pulumi.<env>.yaml`.
+    `expectations` defaults to the ones of `stacks_dir/Pulumi.<env>.yaml`. The whole run
+    ends within `deadline` seconds (default: derived from `timeout` and the checks).
     """
     out = out or sys.stdout
     err = err or sys.stderr
+    started = time.monotonic()
     try:
-        _check_options(output_format, timeout, ca_bundle)
+        options = check_options(
+            Options(output_format, timeout, deadline, aws_endpoint, hosts, ca_bundle)
+        )
         # The stack file first: an unknown environment is the likelier mistake.
         expected = expectations or load_expectations(env, stacks_dir)
         outputs = load_outputs(outputs_file)
@@ -59,33 +67,33 @@ def run_verify(
             )
         check_consistency(outputs, expected)
     except VerifyInputError as exc:
-        print(f"error: {exc.one_line()}", file=err)
+        print(f"error: {one_line(exc.one_line(), 400)}", file=err)
         return EXIT_INVALID
 
     settings = Settings(timeout=timeout, ca_bundle=ca_bundle, aws_endpoint=aws_endpoint)
     facts = build_facts(outputs, expected, settings)
-    started = time.monotonic()
-    results, problems = run_suite(facts_plugin=FactsPlugin(facts), hosts=hosts)
+    plugin = FactsPlugin(
+        facts, Context(facts, options.hosts), deadline=options.deadline, started=started
+    )
+    results, problems = run_suite(plugin)
     elapsed = time.monotonic() - started
-    secrets = facts.secrets.known_secrets()
-    results = [_redacted(r, secrets) for r in results]
+    results = [_redacted(r, facts) for r in results]
     if problems:
         for problem in problems:
-            print(f"error: verification suite: {_scrub(problem, secrets)}", file=err)
+            print(f"error: verification suite: {_clean(problem, facts, 400)}", file=err)
         return EXIT_FAILED
     if not results:
         print(f"error: {outputs_file}: no stores to verify; check the stack's outputs", file=err)
         return EXIT_INVALID
-    render = render_json if output_format == "json" else render_table
+    render = render_json if options.output_format == "json" else render_table
     render(results, env, elapsed, out)
     return EXIT_FAILED if any(r.status == FAILED for r in results) else EXIT_PASSED
 
 
-def run_suite(facts_plugin: FactsPlugin, hosts: str) -> tuple[list[CheckResult], list[str]]:
+def run_suite(facts_plugin: FactsPlugin) -> tuple[list[CheckResult], list[str]]:
     """Run the shipped suite in-process; return results and suite-level problems."""
     args = [
         str(SUITE_DIR),
-        f"--hosts={hosts}",
         # The suite is the product: ignore the caller's pytest configuration and caches.
         "-c",
         os.devnull,
@@ -93,7 +101,15 @@ def run_suite(facts_plugin: FactsPlugin, hosts: str) -> tuple[list[CheckResult],
         "--import-mode=importlib",
         "-p",
         "no:cacheprovider",
-        # Plain asserts keep a failure's message exactly the check's one sentence.
+        # The checks reach the vantage point through testinfra's API, not its fixtures.
+        "-p",
+        "no:testinfra",
+        # These collect garbage repeatedly at exit to find stray exceptions: seconds per
+        # run, for nothing a check could act on.
+        "-p",
+        "no:unraisableexception",
+        "-p",
+        "no:threadexception",
         "--assert=plain",
         "--capture=no",
         "-q",
@@ -108,30 +124,15 @@ def run_suite(facts_plugin: FactsPlugin, hosts: str) -> tuple[list[CheckResult],
     return facts_plugin.results, problems
 
 
-def _check_options(output_format: str, timeout: float, ca_bundle: Path | None) -> None:
-    if output_format not in FORMATS:
-        raise VerifyInputError(
-            "--format", "", f"unknown format {output_format!r}", "use table or json"
-        )
-    if not timeout > 0:
-        raise VerifyInputError(
-            "--timeout", "", f"must be positive, got {timeout}", "pass seconds > 0"
-        )
-    if ca_bundle is not None and not ca_bundle.is_file():
-        raise VerifyInputError(
-            ca_bundle,
-            "",
-            "CA bundle not found",
-            "download the AWS RDS global bundle (global-bundle.pem) and pass its path",
-        )
+def _clean(text: str, facts: Facts, limit: int = 200) -> str:
+    """Redact first, then squeeze onto one line: the other order lets secrets through."""
+    return one_line(facts.secrets.scrub(text), limit)
 
 
-def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
-
-
-def _redacted(result: CheckResult, secrets: list[str]) -> CheckResult:
-    """Defence in depth: no check should echo a password, but none may reach the output."""
-    return replace(result, detail=_scrub(result.detail, secrets))
+def _redacted(result: CheckResult, facts: Facts) -> CheckResult:
+    """No check should echo a password, but none may reach the output."""
+    return replace(
+        result,
+        detail=_clean(result.detail, facts),
+        target=_clean(result.target, facts),
+    )

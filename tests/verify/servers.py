@@ -8,7 +8,9 @@ the `postgres` system user in a folder handed to that user.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -118,6 +120,28 @@ class PostgresPair:
     def stop_primary(self) -> None:
         """Stop the primary now."""
         _pg("pg_ctl", "-D", str(self.primary_data), "-m", "immediate", "-w", "stop")
+
+    def start_primary(self) -> None:
+        """Start the primary again."""
+        _pg(
+            "pg_ctl",
+            "-D",
+            str(self.primary_data),
+            "-l",
+            str(self.root / "primary.log"),
+            "-w",
+            "start",
+        )
+
+    def admin(self) -> psycopg.Connection:
+        """A superuser connection to the primary over its Unix socket (trust)."""
+        return psycopg.connect(
+            host=str(self.root / "sock-primary"),
+            port=self.port,
+            user=self.user,
+            dbname="postgres",
+            autocommit=True,
+        )
 
     def stop_replica(self) -> None:
         """Stop the replica now."""
@@ -322,16 +346,32 @@ def _mariadbd(
     wait_until(lambda: pair.admin(which).ping() is None, f"MariaDB {which}")
 
 
-def start_mariadb_pair(tls: TlsFiles, password: str, replication_password: str) -> MariaDBPair:
-    """Start a primary and a replica (GTID, TLS replication) from one fresh data folder."""
+def start_mariadb_primary(tls: TlsFiles, password: str) -> MariaDBPair:
+    """Start a lone MariaDB primary (a "pair" without replica) with the master user."""
     pair = MariaDBPair(
         port=free_port(), password=password, root=_private_dir("verify-maria-", None)
     )
+    _install_mariadb(pair)
+    _mariadbd(pair, "primary", PRIMARY_HOST, 1, tls)
+    with pair.admin() as conn, conn.cursor() as cursor:
+        cursor.execute(f"CREATE USER '{pair.user}'@'%%' IDENTIFIED BY %s", (password,))
+        cursor.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{pair.user}'@'%' WITH GRANT OPTION")
+    return pair
+
+
+@functools.cache
+def _mariadb_template() -> Path:
+    """A freshly installed data folder, made once per test process and copied per server.
+
+    `mariadb-install-db` takes about 5 s; copying its result takes a fraction of that.
+    """
+    root = _private_dir("verify-maria-template-", None)
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     subprocess.run(
         [
             "mariadb-install-db",
             "--no-defaults",
-            f"--datadir={pair.root / 'primary'}",
+            f"--datadir={root / 'data'}",
             "--user=root",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
@@ -340,6 +380,19 @@ def start_mariadb_pair(tls: TlsFiles, password: str, replication_password: str) 
         capture_output=True,
         timeout=120,
     )
+    return root / "data"
+
+
+def _install_mariadb(pair: MariaDBPair) -> None:
+    shutil.copytree(_mariadb_template(), pair.root / "primary")
+
+
+def start_mariadb_pair(tls: TlsFiles, password: str, replication_password: str) -> MariaDBPair:
+    """Start a primary and a replica (GTID, TLS replication) from one fresh data folder."""
+    pair = MariaDBPair(
+        port=free_port(), password=password, root=_private_dir("verify-maria-", None)
+    )
+    _install_mariadb(pair)
     shutil.copytree(pair.root / "primary", pair.root / "replica")
     _mariadbd(pair, "primary", PRIMARY_HOST, 1, tls, "--log-bin=primary-bin", "--binlog-format=ROW")
     with pair.admin() as conn, conn.cursor() as cursor:
@@ -447,6 +500,21 @@ def _link_up(replica: RedisServer, tls: TlsFiles, app_password: str) -> bool:
     )
     with contextlib.closing(client):
         return client.info("replication").get("master_link_status") == "up"
+
+
+def start_tls_redis(folder: Path, name: str, tls: TlsFiles, users: list[str]) -> RedisServer:
+    """One TLS-only Redis with the given ACL `user ...` lines (a fault server of a test's own)."""
+    port = free_port()
+    lines = [
+        "port 0",
+        f"tls-port {port}",
+        f"tls-cert-file {tls.server_cert}",
+        f"tls-key-file {tls.server_key}",
+        f"tls-ca-cert-file {tls.ca_cert}",
+        "tls-auth-clients no",
+        *users,
+    ]
+    return _redis(folder, name, PRIMARY_HOST, port, lines)
 
 
 def start_plain_redis(folder: Path) -> RedisServer:

@@ -105,3 +105,50 @@ def test_aws_dead_endpoint_fails_within_timeout() -> None:
     dead = client("s3", REGION, "http://127.0.0.1:9", 1.0)
     verdict = s3.versioning_enabled(dead, "any")
     assert not verdict.ok and "cannot reach" in verdict.detail
+
+
+# --- DescribeUsers is paginated: the default user may be on any page ------------------
+
+
+def _stubbed_user_group(default_access: str, pages: list[list[str]]):
+    import boto3
+    from botocore.stub import Stubber
+
+    ec = boto3.client(
+        "elasticache", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stub = Stubber(ec)
+    stub.add_response(
+        "describe_replication_groups",
+        {"ReplicationGroups": [{"ReplicationGroupId": "rg", "UserGroupIds": ["ug"]}]},
+        {"ReplicationGroupId": "rg"},
+    )
+    stub.add_response(
+        "describe_user_groups",
+        {"UserGroups": [{"UserGroupId": "ug", "UserIds": ["ug-default", "app"]}]},
+        {"UserGroupId": "ug"},
+    )
+    for index, names in enumerate(pages):
+        users = [
+            {
+                "UserId": "ug-default" if name == "default" else name,
+                "UserName": name,
+                "AccessString": default_access if name == "default" else "on ~* +@all",
+            }
+            for name in names
+        ]
+        response: dict = {"Users": users}
+        if index < len(pages) - 1:
+            response["Marker"] = f"page-{index + 1}"
+        stub.add_response("describe_users", response)
+    stub.activate()
+    return ec, stub
+
+
+@pytest.mark.parametrize(("access", "ok"), [("off -@all", True), ("on ~* +@all", False)])
+def test_aws_default_user_found_on_a_later_page(access, ok) -> None:
+    pages = [[f"other-{i}" for i in range(100)], ["app", "default"]]
+    ec, stub = _stubbed_user_group(access, pages)
+    verdict = elasticache.default_user_disabled(ec, "rg", "ug")
+    stub.assert_no_pending_responses()
+    assert verdict.ok == ok, verdict.detail

@@ -1,4 +1,9 @@
-"""Faults: a frozen or stopped primary, a stopped replica — clear failures, never hangs."""
+"""Faults: a frozen or stopped primary, a stopped replica — clear failures, never hangs.
+
+Every test here owns the servers it freezes or stops (module-scoped servers of this file,
+not the session's shared ones), and every fault is undone by the fixture that caused it,
+so the tests pass in any order and disturb no other file.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +29,27 @@ BOUND = TIMEOUT + 1 + 2
 
 @pytest.fixture(scope="module")
 def fault_pg(tls, passwords) -> Iterator[servers.PostgresPair]:
-    """A PostgreSQL pair of its own, so stopping it disturbs no other test."""
+    """A PostgreSQL pair of this file's own."""
     pair = servers.start_postgres_pair(tls, passwords.postgres)
     yield pair
     pair.stop()
+
+
+@pytest.fixture(scope="module")
+def fault_maria(tls, passwords) -> Iterator[servers.MariaDBPair]:
+    """A lone MariaDB primary of this file's own."""
+    server = servers.start_mariadb_primary(tls, passwords.mariadb)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fault_redis_pair(tls, tmp_path, passwords) -> Iterator[tuple[servers.RedisServer, ...]]:
+    """A Redis primary and replica of this test's own."""
+    pair = servers.start_redis_pair(tmp_path, tls, passwords.redis_app, passwords.replication)
+    yield pair
+    for server in reversed(pair):
+        server.stop()
 
 
 @pytest.fixture
@@ -36,6 +58,14 @@ def replica_stopped(fault_pg) -> Iterator[None]:
     fault_pg.stop_replica()
     yield
     fault_pg.start_replica()
+
+
+@pytest.fixture
+def primary_stopped(fault_pg) -> Iterator[None]:
+    """The fault pair's primary, stopped for one test."""
+    fault_pg.stop_primary()
+    yield
+    fault_pg.start_primary()
 
 
 def _timed(check, target):
@@ -52,15 +82,15 @@ def test_fault_frozen_postgres_primary_fails_within_timeout(check, fault_pg, pg_
     assert (verdict.ok, elapsed < BOUND) == (False, True), verdict.detail
 
 
-def test_fault_frozen_mariadb_primary_fails_within_timeout(mariadb_pair, maria_creds, tls) -> None:
-    target = access(servers.PRIMARY_HOST, mariadb_pair.port, maria_creds, tls.ca_cert, TIMEOUT)
-    with servers.frozen(mariadb_pair.processes["primary"].pid):
+def test_fault_frozen_mariadb_primary_fails_within_timeout(fault_maria, maria_creds, tls) -> None:
+    target = access(servers.PRIMARY_HOST, fault_maria.port, maria_creds, tls.ca_cert, TIMEOUT)
+    with servers.frozen(fault_maria.processes["primary"].pid):
         verdict, elapsed = _timed(mysql.tls_connection, target)
     assert (verdict.ok, elapsed < BOUND) == (False, True), verdict.detail
 
 
-def test_fault_frozen_redis_primary_fails_within_timeout(redis_pair, app_creds, tls) -> None:
-    primary, _ = redis_pair
+def test_fault_frozen_redis_primary_fails_within_timeout(fault_redis_pair, app_creds, tls) -> None:
+    primary = fault_redis_pair[0]
     target = access(primary.host, primary.port, app_creds, tls.ca_cert, TIMEOUT)
     with servers.frozen(primary.process.pid):
         verdict, elapsed = _timed(redis_checks.user_connects, target)
@@ -95,21 +125,17 @@ def test_fault_stopped_postgres_replica_fails(
     assert not verdict.ok and "cannot connect" in verdict.detail
 
 
-def test_fault_replica_of_stopped_primary_reports_no_stream(fault_pg, pg_creds, tls) -> None:
-    fault_pg.stop_primary()
+def test_fault_replica_of_stopped_primary_reports_no_stream(
+    fault_pg, pg_creds, tls, primary_stopped
+) -> None:
     target = access(servers.REPLICA_HOST, fault_pg.port, pg_creds, tls.ca_cert, TIMEOUT)
     verdict = postgres.replica_lag(target, limit_seconds=30, aurora=False)
     assert not verdict.ok and "not receiving" in verdict.detail
 
 
-def test_fault_stopped_redis_replica_fails(tls, tmp_path, passwords, app_creds) -> None:
-    primary, replica = servers.start_redis_pair(
-        tmp_path, tls, passwords.redis_app, passwords.replication
-    )
+def test_fault_stopped_redis_replica_fails(fault_redis_pair, app_creds, tls) -> None:
+    replica = fault_redis_pair[1]
     replica.stop()
-    try:
-        target = access(replica.host, replica.port, app_creds, tls.ca_cert, TIMEOUT)
-        verdict = redis_checks.replica_link_up(target)
-    finally:
-        primary.stop()
+    target = access(replica.host, replica.port, app_creds, tls.ca_cert, TIMEOUT)
+    verdict = redis_checks.replica_link_up(target)
     assert not verdict.ok and "cannot connect" in verdict.detail

@@ -67,3 +67,36 @@ def test_mysql_writer_check_fails_on_replica(mariadb_pair, maria_creds, tls) -> 
 def test_mysql_replica_check_fails_on_primary(check, mariadb_pair, maria_creds, tls) -> None:
     verdict = check(access(PRIMARY_HOST, mariadb_pair.port, maria_creds, tls.ca_cert))
     assert not verdict.ok
+
+
+# --- IAM database users: every account of the name uses AWSAuthenticationPlugin -------
+
+
+@pytest.fixture(scope="module")
+def iam_accounts(mariadb_pair) -> None:
+    """Accounts in each state. MariaDB has no AWSAuthenticationPlugin, so the IAM one is
+    created with a password and then given RDS's plugin name in the grant table: exactly
+    the row the check reads on RDS (such an account cannot log in here, and need not)."""
+    with mariadb_pair.admin() as conn, conn.cursor() as cursor:
+        cursor.execute("CREATE USER 'iam_ok'@'%' IDENTIFIED BY 'not-iam-1'")
+        cursor.execute(
+            "UPDATE mysql.global_priv SET priv = JSON_SET(priv, '$.plugin', %s, "
+            "'$.authentication_string', 'RDS') WHERE User = 'iam_ok'",
+            (mysql.IAM_PLUGIN,),
+        )
+        cursor.execute("CREATE USER 'iam_password'@'%' IDENTIFIED BY 'not-iam-2'")
+        cursor.execute("FLUSH PRIVILEGES")
+
+
+@pytest.mark.parametrize(
+    ("user", "ok", "fragment"),
+    [
+        ("iam_ok", True, "all with AWSAuthenticationPlugin"),
+        ("iam_password", False, "iam_password@% (mysql_native_password)"),
+        ("iam_missing", False, "does not exist"),
+    ],
+)
+def test_mysql_iam_user_enabled(user, ok, fragment, iam_accounts, mariadb_pair, maria_creds, tls):
+    target = access(PRIMARY_HOST, mariadb_pair.port, maria_creds, tls.ca_cert)
+    verdict = mysql.iam_user_enabled(target, user)
+    assert (verdict.ok, fragment in verdict.detail) == (ok, True), verdict.detail

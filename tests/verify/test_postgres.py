@@ -71,3 +71,33 @@ def test_postgres_replica_lag_fails_over_limit(pg_pair, pg_creds, tls) -> None:
     target = access(REPLICA_HOST, pg_pair.port, pg_creds, tls.ca_cert)
     verdict = postgres.replica_lag(target, limit_seconds=-1, aurora=False)
     assert not verdict.ok and "exceeds" in verdict.detail
+
+
+# --- IAM database users: exist, may log in, member of rds_iam -------------------------
+
+
+@pytest.fixture(scope="module")
+def iam_roles(pg_pair) -> None:
+    """rds_iam (RDS creates it; here the test does) and users in each state."""
+    with pg_pair.admin() as conn:
+        conn.execute(
+            "DO $$ BEGIN CREATE ROLE rds_iam NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        conn.execute("CREATE ROLE iam_ok LOGIN IN ROLE rds_iam")
+        conn.execute("CREATE ROLE iam_nologin NOLOGIN IN ROLE rds_iam")
+        conn.execute("CREATE ROLE iam_password LOGIN PASSWORD 'not-iam-1'")
+
+
+@pytest.mark.parametrize(
+    ("user", "ok", "fragment"),
+    [
+        ("iam_ok", True, "member of rds_iam"),
+        ("iam_nologin", False, "cannot log in"),
+        ("iam_password", False, "GRANT rds_iam TO iam_password"),
+        ("iam_missing", False, "does not exist"),
+    ],
+)
+def test_postgres_iam_user_enabled(user, ok, fragment, iam_roles, pg_pair, pg_creds, tls) -> None:
+    target = access(PRIMARY_HOST, pg_pair.port, pg_creds, tls.ca_cert)
+    verdict = postgres.iam_user_enabled(target, user)
+    assert (verdict.ok, fragment in verdict.detail) == (ok, True), verdict.detail

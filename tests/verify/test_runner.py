@@ -144,7 +144,7 @@ def _run(outputs: Path, moto_endpoint: str, ca: Path, **options) -> Run:
         aws_endpoint=moto_endpoint,
         ca_bundle=ca,
         output_format="json",
-        timeout=5,
+        timeout=3,
         out=out,
         err=err,
         **options,
@@ -229,7 +229,7 @@ def test_verify_table_format_prints_one_row_per_check(passing_outputs, moto_endp
         expectations=environments.EXPECTATIONS,
         aws_endpoint=moto_endpoint,
         ca_bundle=tls.ca_cert,
-        timeout=5,
+        timeout=3,
         out=out,
     )
     assert out.getvalue().count(" pass ") == 56
@@ -257,7 +257,7 @@ def test_cli_compliant_environment_exits_zero(passing_outputs, moto_endpoint, tl
         "--ca-bundle",
         str(tls.ca_cert),
         "--timeout",
-        "5",
+        "3",
     )
     assert code == 0, output
 
@@ -274,7 +274,7 @@ def test_cli_open_environment_lists_failing_lines(failing_outputs, moto_endpoint
         "--ca-bundle",
         str(tls.ca_cert),
         "--timeout",
-        "5",
+        "2",
         "--format",
         "json",
     )

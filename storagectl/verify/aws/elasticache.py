@@ -74,8 +74,7 @@ def default_user_disabled(ec: Any, group_id: str, user_group_id: str | None) -> 
         if not user_group_id or user_group_id not in group.get("UserGroupIds", []):
             return Verdict.failed(f"user group {user_group_id} is not attached")
         members = ec.describe_user_groups(UserGroupId=user_group_id)["UserGroups"][0]["UserIds"]
-        users = ec.describe_users()["Users"]
-        defaults = [u for u in users if u["UserId"] in members and u["UserName"] == "default"]
+        defaults = [u for u in _users(ec) if u["UserId"] in members and u["UserName"] == "default"]
         if not defaults:
             return Verdict.failed(f"user group {user_group_id} has no default user")
         access = defaults[0].get("AccessString", "").split()
@@ -92,3 +91,19 @@ def default_user_disabled(ec: Any, group_id: str, user_group_id: str | None) -> 
         "DescribeUserGroups",
         {"UserGroupNotFound": f"user group {user_group_id} does not exist"},
     )
+
+
+MAX_USER_PAGES = 200
+"""DescribeUsers pages of up to 100 users: an account holds far fewer than 20,000 users."""
+
+
+def _users(ec: Any) -> list[dict[str, Any]]:
+    """Every ElastiCache user of the region: DescribeUsers returns them a page at a time.
+
+    The paginator follows `Marker` and refuses a repeated one; the page bound keeps an
+    endpoint that never stops sending new markers from holding the run.
+    """
+    pages = ec.get_paginator("describe_users").paginate(
+        PaginationConfig={"MaxItems": MAX_USER_PAGES * 100}
+    )
+    return [user for page in pages for user in page.get("Users", [])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,13 +20,32 @@ _UNSUPPORTED_CODES = {"NotImplemented", "InvalidAction", "UnknownOperationExcept
 _UNSUPPORTED_STATUSES = {404, 501}
 
 
-@functools.lru_cache(maxsize=64)
+TOTAL_ATTEMPTS = 2
+"""One retry (throttling, a dropped connection), never more: a dead endpoint costs at most
+two connect or read timeouts per call. botocore's `max_attempts` counts retries only, so
+the bound is spelled with `total_max_attempts` (the initial call included)."""
+
+_creating = threading.Lock()
+
+
 def client(service: str, region: str, endpoint: str | None, timeout: float) -> Any:
-    """A cached boto3 client; every call is bounded by `timeout` (connect and read)."""
+    """A cached boto3 client; every call is bounded by `timeout` (connect and read).
+
+    boto3 clients are thread-safe once built, but building them from sessions is not
+    cheap and not meant to race: checks running concurrently share one client each.
+    """
+    with _creating:
+        return _client(service, region, endpoint, timeout)
+
+
+@functools.lru_cache(maxsize=64)
+def _client(service: str, region: str, endpoint: str | None, timeout: float) -> Any:
     config = Config(
         connect_timeout=timeout,
         read_timeout=timeout,
-        retries={"max_attempts": 2, "mode": "standard"},
+        retries={"total_max_attempts": TOTAL_ATTEMPTS, "mode": "standard"},
+        # As many connections as checks in flight, or urllib3 discards and reconnects.
+        max_pool_connections=32,
     )
     return boto3.session.Session().client(
         service, region_name=region, endpoint_url=endpoint, config=config

@@ -3,38 +3,34 @@
 from __future__ import annotations
 
 from storagectl.verify.aws import s3
+from storagectl.verify.context import Context
+from storagectl.verify.facts import BucketTarget
+from storagectl.verify.verdict import Verdict
 
 
-def test_bucket_encrypted_with_environment_key(bucket, aws, record) -> None:
+def test_bucket_encrypted_with_environment_key(bucket: BucketTarget, ctx: Context) -> Verdict:
     """Default encryption is SSE-KMS with the bucket's environment key."""
-    client = aws("s3", bucket.bucket.region)
-    verdict = record(s3.encrypted_with_key(client, bucket.bucket.bucket, bucket.bucket.kms_key_arn))
-    assert verdict.ok, verdict.detail
+    outputs = bucket.bucket
+    return s3.encrypted_with_key(ctx.aws("s3", outputs.region), outputs.bucket, outputs.kms_key_arn)
 
 
-def test_bucket_public_access_blocked(bucket, aws, record) -> None:
+def test_bucket_public_access_blocked(bucket: BucketTarget, ctx: Context) -> Verdict:
     """All four Block Public Access flags are on."""
-    verdict = record(
-        s3.public_access_blocked(aws("s3", bucket.bucket.region), bucket.bucket.bucket)
-    )
-    assert verdict.ok, verdict.detail
+    return s3.public_access_blocked(ctx.aws("s3", bucket.bucket.region), bucket.bucket.bucket)
 
 
-def test_bucket_versioning_enabled(bucket, aws, record) -> None:
+def test_bucket_versioning_enabled(bucket: BucketTarget, ctx: Context) -> Verdict:
     """Versioning is enabled."""
-    verdict = record(s3.versioning_enabled(aws("s3", bucket.bucket.region), bucket.bucket.bucket))
-    assert verdict.ok, verdict.detail
+    return s3.versioning_enabled(ctx.aws("s3", bucket.bucket.region), bucket.bucket.bucket)
 
 
-def test_bucket_tls_only_policy_present(bucket, aws, record) -> None:
+def test_bucket_tls_only_policy_present(bucket: BucketTarget, ctx: Context) -> Verdict:
     """The bucket policy denies requests made without TLS."""
-    verdict = record(s3.tls_only_policy(aws("s3", bucket.bucket.region), bucket.bucket.bucket))
-    assert verdict.ok, verdict.detail
+    return s3.tls_only_policy(ctx.aws("s3", bucket.bucket.region), bucket.bucket.bucket)
 
 
-def test_bucket_replicates_to_dr(replicated_bucket, aws, record) -> None:
+def test_bucket_replicates_to_dr(replicated_bucket: BucketTarget, ctx: Context) -> Verdict:
     """Buckets declared with replication replicate to their DR bucket."""
     outputs = replicated_bucket.bucket
     dr_arn = outputs.dr_arn or f"arn:aws:s3:::{outputs.dr_bucket}"
-    verdict = record(s3.replicates_to(aws("s3", outputs.region), outputs.bucket, dr_arn))
-    assert verdict.ok, verdict.detail
+    return s3.replicates_to(ctx.aws("s3", outputs.region), outputs.bucket, dr_arn)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from storagectl.verify.aws import kms
 from storagectl.verify.aws.session import region_of
+from storagectl.verify.context import Context
+from storagectl.verify.facts import KeyTarget
+from storagectl.verify.verdict import Verdict
 
 
-def test_key_rotation_enabled(key, aws, facts, record) -> None:
+def test_key_rotation_enabled(key: KeyTarget, ctx: Context) -> Verdict:
     """Automatic rotation is on (in the key's own region, for DR copies too)."""
-    client = aws("kms", region_of(key.arn, facts.region))
-    verdict = record(kms.rotation_enabled(client, key.arn))
-    assert verdict.ok, verdict.detail
+    client = ctx.aws("kms", region_of(key.arn, ctx.facts.region))
+    return kms.rotation_enabled(client, key.arn)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from storagectl.verify import network
+from storagectl.verify.context import Context
 from storagectl.verify.facts import Endpoint
+from storagectl.verify.verdict import Verdict
 
 
-def test_endpoint_resolves(host, network_endpoint: Endpoint) -> None:
+def test_endpoint_resolves(network_endpoint: Endpoint, ctx: Context) -> Verdict:
     """The endpoint's host name resolves from the vantage point."""
-    assert host.addr(network_endpoint.host).is_resolvable, (
-        f"{network_endpoint.host} does not resolve from {host.backend.get_pytest_id()}"
-    )
+    return network.resolves(ctx.host, network_endpoint)
 
 
-def test_endpoint_port_open(host, network_endpoint: Endpoint) -> None:
+def test_endpoint_port_open(network_endpoint: Endpoint, ctx: Context) -> Verdict:
     """The endpoint's port accepts TCP connections from the vantage point."""
-    address = host.addr(network_endpoint.host)
-    assert address.port(network_endpoint.port).is_reachable, (
-        f"{network_endpoint.host}:{network_endpoint.port} is closed or filtered"
-    )
+    return network.port_open(ctx.host, network_endpoint)

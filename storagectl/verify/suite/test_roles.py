@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from storagectl.verify.aws import iam
+from storagectl.verify.context import Context
+from storagectl.verify.facts import RoleTarget
+from storagectl.verify.verdict import Verdict
 
 
-def test_role_has_policies(role, aws, record) -> None:
+def test_role_has_policies(role: RoleTarget, ctx: Context) -> Verdict:
     """The application's role exists and carries attached or inline policies."""
-    verdict = record(iam.has_policies(aws("iam"), role.role.role_name))
-    assert verdict.ok, verdict.detail
+    return iam.has_policies(ctx.aws("iam"), role.role.role_name)
