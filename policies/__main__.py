@@ -13,5 +13,6 @@ PolicyPack(
     enforcement_level=EnforcementLevel.ADVISORY,
     description="FSBP controls for S3, RDS, ElastiCache, DynamoDB, DocumentDB, KMS and IAM, "
     "plus cross-resource storage rules (regional keys, replication roles, protection, tags, "
-    "credentials).",
+    "credentials, cache authentication) and day-2 traps (pinned minor versions, "
+    "kms:ReplicateKey, replica expiration, final snapshot names, parameter formats).",
 )

@@ -13,6 +13,7 @@ from stackspec import SpecError, load_stack_file
 from stackspec.loader import stack_name
 
 from .commands.apply import apply
+from .commands.audit import audit
 from .commands.destroy import destroy
 from .commands.doctor import doctor
 from .commands.drift import drift
@@ -191,6 +192,7 @@ app.command()(apply)
 app.command()(destroy)
 app.command()(drift)
 app.command()(doctor)
+app.command()(audit)
 
 
 def main() -> None:

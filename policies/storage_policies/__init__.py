@@ -6,7 +6,19 @@ to `PolicyPack`, and `storagectl.policy` calls the very same objects offline.
 
 from __future__ import annotations
 
-from . import credentials, docdb, dynamodb, elasticache, iam, kms, rds, s3, stack, tagging
+from . import (
+    credentials,
+    docdb,
+    dynamodb,
+    elasticache,
+    iam,
+    kms,
+    rds,
+    s3,
+    stack,
+    tagging,
+    traps,
+)
 from .registry import REGISTRY, Registry, Rule
 
 __all__ = [
@@ -23,4 +35,5 @@ __all__ = [
     "s3",
     "stack",
     "tagging",
+    "traps",
 ]

@@ -47,6 +47,8 @@ def _set_credentials(args: ResourceValidationArgs) -> list[str]:
     severity=Severity.HIGH,
     remediation="Use manage_master_user_password=True for RDS, auth_token_wo or IAM-authenticated "
     "RBAC users for ElastiCache, instead of passing the secret as an argument.",
+    controls=("BS.5",),
+    causes=("credentials:plaintext",),
 )
 def _plaintext_credentials(args: ResourceValidationArgs, report: Report) -> None:
     found = _set_credentials(args)

@@ -18,6 +18,7 @@ _DEFAULT_RETENTION = 1  # what DocumentDB keeps when backup_retention_period is 
     "Checks that Amazon DocumentDB clusters are encrypted at rest.",
     types=_CLUSTER,
     controls=("DocumentDB.1",),
+    causes=("storageEncrypted",),
     severity=Severity.MEDIUM,
     remediation="Set storage_encrypted=True with a customer-managed kms_key_id.",
 )
@@ -35,6 +36,7 @@ def _encrypted(args: ResourceValidationArgs, report: Report) -> None:
     "retention (7 days by default).",
     types=_CLUSTER,
     controls=("DocumentDB.2",),
+    causes=("backupRetentionPeriod",),
     severity=Severity.MEDIUM,
     remediation="Set backup_retention_period to 7 days or more.",
     config={"minimumRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 7}},
@@ -58,6 +60,7 @@ def _snapshot_of_docdb(snapshot: PolicyResource) -> bool:
     "Checks that manual snapshots of Amazon DocumentDB clusters are not public.",
     types=_CLUSTER + tokens.RDS_CLUSTER_SNAPSHOT,
     controls=("DocumentDB.3",),
+    causes=("sharedAccounts:docdb-snapshot",),
     severity=Severity.CRITICAL,
     remediation='Remove "all" from the snapshot\'s shared_accounts; share with named accounts.',
     notes="`aws.docdb.ClusterSnapshot` cannot share a snapshot; only `aws.rds.ClusterSnapshot` "
@@ -83,6 +86,7 @@ def _public_snapshots(args: StackValidationArgs, report: Report) -> None:
     "Checks that Amazon DocumentDB clusters export their audit logs to CloudWatch Logs.",
     types=_CLUSTER,
     controls=("DocumentDB.4",),
+    causes=("enabledCloudwatchLogsExports",),
     severity=Severity.MEDIUM,
     remediation='Add "audit" to enabled_cloudwatch_logs_exports (and set the cluster '
     "parameter audit_logs=enabled).",
@@ -102,6 +106,7 @@ def _audit_logs(args: ResourceValidationArgs, report: Report) -> None:
     "Checks that Amazon DocumentDB clusters have deletion protection enabled.",
     types=_CLUSTER,
     controls=("DocumentDB.5",),
+    causes=("deletionProtection",),
     severity=Severity.MEDIUM,
     remediation="Set deletion_protection=True.",
 )
@@ -114,6 +119,8 @@ def _deletion_protection(args: ResourceValidationArgs, report: Report) -> None:
     "docdb-cluster-parameter-group-enforce-tls",
     "Checks that Amazon DocumentDB cluster parameter groups do not turn TLS off.",
     types=tokens.DOCDB_CLUSTER_PARAMETER_GROUP,
+    controls=("BS.17",),
+    causes=("parameters:tls",),
     severity=Severity.HIGH,
     remediation='Remove the `tls` parameter or set it to "enabled".',
     notes="A group that does not set `tls` keeps the family default, enabled.",

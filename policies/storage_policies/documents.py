@@ -155,6 +155,11 @@ def restricted_by_condition(statement: Statement) -> bool:
     return False
 
 
+def is_full_admin(statement: Statement) -> bool:
+    """True for an Allow of every action (``"*"``) on every resource (``"*"``)."""
+    return statement.allows and "*" in statement.actions and "*" in statement.resources
+
+
 def is_public(statement: Statement) -> bool:
     """True for an Allow to a wildcard principal that no condition narrows down."""
     return (

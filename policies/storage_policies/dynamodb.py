@@ -114,6 +114,7 @@ def _unscaled(table: PolicyResource, args: StackValidationArgs) -> list[str]:
     "secondary index.",
     types=_TABLE + tokens.APPAUTOSCALING_TARGET + tokens.APPAUTOSCALING_POLICY,
     controls=("DynamoDB.1",),
+    causes=("billingMode:autoscaling",),
     severity=Severity.MEDIUM,
     security=False,
     remediation='Set billing_mode="PAY_PER_REQUEST", or add an aws.appautoscaling.Target and a '
@@ -142,6 +143,7 @@ def _autoscaling(args: StackValidationArgs, report: Report) -> None:
     "Checks that DynamoDB tables have point-in-time recovery enabled.",
     types=_TABLE,
     controls=("DynamoDB.2",),
+    causes=("pointInTimeRecovery",),
     severity=Severity.MEDIUM,
     remediation='Set point_in_time_recovery={"enabled": True}.',
 )
@@ -158,6 +160,7 @@ def _pitr(args: ResourceValidationArgs, report: Report) -> None:
     "Checks that DynamoDB tables have deletion protection enabled.",
     types=_TABLE,
     controls=("DynamoDB.6",),
+    causes=("deletionProtectionEnabled",),
     severity=Severity.MEDIUM,
     remediation="Set deletion_protection_enabled=True.",
 )
@@ -171,6 +174,8 @@ def _deletion_protection(args: ResourceValidationArgs, report: Report) -> None:
     "Checks that DynamoDB tables holding confidential or restricted data, and all their "
     "replicas, are encrypted with a customer-managed KMS key.",
     types=_TABLE,
+    controls=("BS.15",),
+    causes=("serverSideEncryption",),
     severity=Severity.HIGH,
     remediation='Set server_side_encryption={"enabled": True, "kms_key_arn": <key>} and a '
     "kms_key_arn on every replica.",
@@ -218,6 +223,8 @@ def _home(args: ResourceValidationArgs) -> str | None:
     "Checks that a DynamoDB table and each of its global-table replicas are encrypted with a "
     "KMS key of their own region.",
     types=_TABLE + tokens.DYNAMODB_TABLE_REPLICA,
+    controls=("BS.16",),
+    causes=("replicas.kmsKeyArn",),
     severity=Severity.HIGH,
     remediation="Give each replica the ARN of a key (or aws.kms.ReplicaKey) created in the "
     "replica's region.",

@@ -1,4 +1,4 @@
-"""ElastiCache rules: FSBP ElastiCache.1-ElastiCache.7.
+"""ElastiCache rules: FSBP ElastiCache.1-ElastiCache.7, and authentication for Redis 6+ and Valkey.
 
 Replication groups carry the settings for their member clusters, so a cache cluster that
 belongs to a replication group is judged through the group, as Security Hub does.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from . import tokens
-from .props import as_int, has, is_false, is_true, version_tuple
+from .props import as_int, as_list, has, is_false, is_true, version_tuple
 from .registry import REGISTRY, Report
 
 _GROUP = tokens.ELASTICACHE_REPLICATION_GROUP
@@ -44,6 +44,7 @@ def _redis(args: ResourceValidationArgs) -> bool:
     severity=Severity.HIGH,
     remediation="Set snapshot_retention_limit to 1 or more days.",
     config={"minimumRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 1}},
+    causes=("snapshotRetentionLimit",),
 )
 def _backups(args: ResourceValidationArgs, report: Report) -> None:
     if _judged_elsewhere(args) or not _redis(args):
@@ -64,6 +65,7 @@ def _backups(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.HIGH,
     security=False,
     remediation="Remove auto_minor_version_upgrade=False (the default is True).",
+    causes=("autoMinorVersionUpgrade",),
 )
 def _minor_upgrade(args: ResourceValidationArgs, report: Report) -> None:
     if _judged_elsewhere(args):
@@ -83,6 +85,7 @@ def _minor_upgrade(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.MEDIUM,
     security=False,
     remediation="Set automatic_failover_enabled=True with at least one replica.",
+    causes=("automaticFailoverEnabled",),
 )
 def _failover(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("automaticFailoverEnabled")):
@@ -99,6 +102,7 @@ def _failover(args: ResourceValidationArgs, report: Report) -> None:
     controls=("ElastiCache.4",),
     severity=Severity.MEDIUM,
     remediation="Set at_rest_encryption_enabled=True with a customer managed kms_key_id.",
+    causes=("atRestEncryptionEnabled",),
 )
 def _at_rest(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("atRestEncryptionEnabled")):
@@ -117,6 +121,7 @@ def _at_rest(args: ResourceValidationArgs, report: Report) -> None:
     remediation="Set transit_encryption_enabled=True and leave transit_encryption_mode at "
     '"required".',
     notes='The "preferred" transit mode still accepts plaintext clients, so it fails too.',
+    causes=("transitEncryptionEnabled", "transitEncryptionMode"),
 )
 def _in_transit(args: ResourceValidationArgs, report: Report) -> None:
     props = args.props
@@ -141,6 +146,7 @@ def _in_transit(args: ResourceValidationArgs, report: Report) -> None:
     remediation="Set auth_token_wo (or auth_token from a secret), or upgrade to 6.0+ and use "
     "RBAC user groups.",
     notes="Redis 6.0 and later authenticate through RBAC user groups and are not applicable.",
+    causes=("authentication",),
 )
 def _redis_auth(args: ResourceValidationArgs, report: Report) -> None:
     version = version_tuple(args.props.get("engineVersion"))
@@ -161,6 +167,7 @@ def _redis_auth(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.HIGH,
     remediation="Create an aws.elasticache.SubnetGroup of private subnets and set "
     "subnet_group_name.",
+    causes=("subnetGroupName",),
 )
 def _subnet_group(args: ResourceValidationArgs, report: Report) -> None:
     if _judged_elsewhere(args):
@@ -171,3 +178,38 @@ def _subnet_group(args: ResourceValidationArgs, report: Report) -> None:
             f"{_kind(args)} {args.name} uses the default subnet group; set subnet_group_name to "
             "a subnet group of private subnets."
         )
+
+
+def _rbac_era(args: ResourceValidationArgs) -> bool:
+    """Valkey, or Redis OSS 6.0+ (also when no version is named: AWS creates the latest)."""
+    engine = str(args.props.get("engine") or "redis")
+    if engine == "valkey":
+        return True
+    version = version_tuple(args.props.get("engineVersion"))
+    return engine == "redis" and (version is None or version >= (6,))
+
+
+@REGISTRY.resource_rule(
+    "elasticache-replication-group-enable-authentication",
+    "Checks that Redis OSS 6.0+ and Valkey replication groups require authentication (an RBAC "
+    "user group or an AUTH token).",
+    types=_GROUP,
+    controls=("BS.8",),
+    severity=Severity.HIGH,
+    remediation="Attach an aws.elasticache.UserGroup whose default user is disabled "
+    "(user_group_ids) with IAM-authenticated users, or set auth_token_wo.",
+    notes="ElastiCache.6 (elasticache-replication-group-enable-redis-auth) covers only Redis OSS "
+    "before 6.0; a 6.0+ or Valkey group with neither a user group nor an AUTH token lets anyone "
+    "who reaches the port read and write, so this rule covers them with the same cause.",
+    causes=("authentication",),
+)
+def _authentication(args: ResourceValidationArgs, report: Report) -> None:
+    if not _rbac_era(args):
+        return
+    user_groups = as_list(args.props.get("userGroupIds"))
+    if user_groups or has(args.props, "authToken") or has(args.props, "authTokenWo"):
+        return
+    report(
+        f"Replication group {args.name} requires no authentication (no user group, no AUTH "
+        "token); attach a user group with the default user disabled."
+    )

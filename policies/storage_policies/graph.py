@@ -10,17 +10,43 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from pulumi_policy import PolicyResource, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
 from .props import as_mapping
 
+#: Per-validation indexes (resources by type, dependents by target), built on first use:
+#: stack rules ask "the satellites of this bucket" once per bucket, which is quadratic
+#: without them (an audit of 10,000 resources spent seconds scanning).
+_INDEXES: WeakKeyDictionary[StackValidationArgs, _Index] = WeakKeyDictionary()
+
+
+class _Index:
+    def __init__(self, resources: list[PolicyResource]) -> None:
+        self.by_type: dict[str, list[PolicyResource]] = {}
+        for resource in resources:
+            self.by_type.setdefault(resource.resource_type, []).append(resource)
+        self.dependents: dict[tuple[tuple[str, ...], str], dict[str, list[PolicyResource]]] = {}
+
+
+def _index(args: StackValidationArgs) -> _Index:
+    index = _INDEXES.get(args)
+    if index is None:
+        index = _INDEXES[args] = _Index(list(args.resources))
+    return index
+
 
 def of_type(args: StackValidationArgs, types: Iterable[str]) -> list[PolicyResource]:
-    """The stack's resources whose type token is one of `types`."""
-    wanted = set(types)
-    return [resource for resource in args.resources if resource.resource_type in wanted]
+    """The stack's resources whose type token is one of `types` (in stack order per type)."""
+    by_type = _index(args).by_type
+    wanted = list(dict.fromkeys(types))
+    if len(wanted) == 1:
+        return list(by_type.get(wanted[0], []))
+    order = {id(r): i for i, r in enumerate(args.resources)} if len(wanted) > 1 else {}
+    found = [r for t in wanted for r in by_type.get(t, [])]
+    return sorted(found, key=lambda r: order[id(r)])
 
 
 def linked(resource: PolicyResource, prop: str, types: Iterable[str]) -> list[PolicyResource]:
@@ -51,7 +77,17 @@ def satellites(
     prop: str = "bucket",
 ) -> list[PolicyResource]:
     """Resources of `types` attached to `owner` through their `prop` input."""
-    return dependents(owner, of_type(args, types), prop)
+    key = (tuple(types), prop)
+    index = _index(args)
+    targets = index.dependents.get(key)
+    if targets is None:
+        targets = index.dependents[key] = {}
+        for candidate in of_type(args, key[0]):
+            for urn in dict.fromkeys(
+                dep.urn for dep in candidate.property_dependencies.get(prop, [])
+            ):
+                targets.setdefault(urn, []).append(candidate)
+    return list(targets.get(owner.urn, []))
 
 
 def region(resource: PolicyResource) -> str | None:

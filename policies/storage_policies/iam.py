@@ -29,10 +29,11 @@ def _statements(args: ResourceValidationArgs) -> list[documents.Statement]:
     remediation="Grant only the actions and resources the principal needs.",
     notes="Security Hub judges customer managed policies; inline documents are held to the "
     "same bar here because they grant the same power.",
+    causes=("policy:full-admin",),
 )
 def _full_admin(args: ResourceValidationArgs, report: Report) -> None:
     for statement in _statements(args):
-        if statement.allows and "*" in statement.actions and "*" in statement.resources:
+        if documents.is_full_admin(statement):
             report(
                 f"Policy {args.name} allows every action on every resource; grant only the "
                 "actions and resources needed."
@@ -48,6 +49,7 @@ def _full_admin(args: ResourceValidationArgs, report: Report) -> None:
     controls=("IAM.21",),
     severity=Severity.LOW,
     remediation="Replace service wildcards with the specific actions the principal needs.",
+    causes=("policy:service-wildcard",),
 )
 def _service_wildcards(args: ResourceValidationArgs, report: Report) -> None:
     wildcards = sorted(
@@ -73,6 +75,7 @@ def _service_wildcards(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.LOW,
     remediation="Attach the policy to a group (and add the user to it) or to a role the "
     "workload assumes.",
+    causes=("policy-attachment:user",),
 )
 def _user_policies(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type in tokens.IAM_POLICY_ATTACHMENT and not as_list(args.props.get("users")):
@@ -90,6 +93,8 @@ def _user_policies(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.CRITICAL,
     remediation="Name the trusted principals (account, role, service or OIDC provider), or pin "
     "a wildcard with an aws:PrincipalAccount / aws:PrincipalOrgID condition.",
+    controls=("BS.6",),
+    causes=("assumeRolePolicy:public-principal",),
 )
 def _wildcard_trust(args: ResourceValidationArgs, report: Report) -> None:
     for statement in documents.parse(args.props.get("assumeRolePolicy")) or []:
@@ -123,6 +128,8 @@ def _mentions(resource: str, env: str) -> bool:
             "default": _DEFAULT_ENVIRONMENTS,
         },
     },
+    controls=("BS.7",),
+    causes=("policy:cross-environment",),
 )
 def _cross_environment(args: ResourceValidationArgs, report: Report) -> None:
     config = args.get_config()

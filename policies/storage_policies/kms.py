@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from . import documents, tokens
-from .props import as_int, as_list, has, is_true
+from .props import as_int, has, is_true, objects
 from .registry import REGISTRY, Report
 
 #: KMS.1/KMS.2's `blockedActionsPatterns`.
@@ -32,6 +32,10 @@ def _decrypts_all_keys(statements: Iterable[documents.Statement]) -> list[str]:
     for statement in statements:
         if not any(_all_keys(resource) for resource in statement.resources):
             continue
+        if documents.is_full_admin(statement):
+            # "*" on "*" is iam-policy-disallow-full-admin's finding (IAM.1); its fix removes
+            # this one too, so it is reported once, there.
+            continue
         granted.extend(a for a in _DECRYPT_ACTIONS if statement.grants(a) and a not in granted)
     return granted
 
@@ -39,7 +43,7 @@ def _decrypts_all_keys(statements: Iterable[documents.Statement]) -> list[str]:
 def inline_documents(args: ResourceValidationArgs) -> list[object]:
     """The policy documents a resource carries inline (role `inlinePolicies` or `policy`)."""
     if args.resource_type in tokens.IAM_ROLE:
-        return [entry.get("policy") for entry in as_list(args.props.get("inlinePolicies"))]
+        return [entry.get("policy") for entry in objects(args.props.get("inlinePolicies"))]
     return [args.props.get("policy")]
 
 
@@ -52,6 +56,9 @@ def inline_documents(args: ResourceValidationArgs) -> list[object]:
     severity=Severity.MEDIUM,
     remediation="Scope kms:Decrypt and kms:ReEncryptFrom to the ARNs of the keys the principal "
     "needs.",
+    causes=("policy:kms-decrypt-all-keys",),
+    notes="Statements allowing every action on every resource are left to "
+    "iam-policy-disallow-full-admin (IAM.1): one statement, one finding.",
 )
 def _managed_decrypt(args: ResourceValidationArgs, report: Report) -> None:
     granted = _decrypts_all_keys(documents.parse(args.props.get("policy")) or [])
@@ -71,6 +78,9 @@ def _managed_decrypt(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.MEDIUM,
     remediation="Scope kms:Decrypt and kms:ReEncryptFrom to the ARNs of the keys the principal "
     "needs.",
+    causes=("policy:kms-decrypt-all-keys",),
+    notes="Statements allowing every action on every resource are left to "
+    "iam-policy-disallow-full-admin (IAM.1): one statement, one finding.",
 )
 def _inline_decrypt(args: ResourceValidationArgs, report: Report) -> None:
     statements = [s for doc in inline_documents(args) for s in documents.parse(doc) or []]
@@ -91,8 +101,11 @@ def _inline_decrypt(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.CRITICAL,
     remediation="Create the key with pulumi.ResourceOptions(protect=True) and leave "
     "deletion_window_in_days at 30.",
-    notes="Security Hub checks for keys already scheduled for deletion, which only exists in "
-    "AWS; statically, a key the program can delete is the risk, so unprotected keys fail.",
+    notes="An interpretation of KMS.3: Security Hub checks for keys already scheduled for "
+    "deletion, which only exists in AWS; statically, a key the program can delete is the risk, "
+    "so unprotected keys fail, in every environment (this rule, not "
+    "aws-stateful-resource-enforce-protect, reports a key's missing protect).",
+    causes=("protect", "deletionWindowInDays"),
 )
 def _key_deletion(args: ResourceValidationArgs, report: Report) -> None:
     if not args.opts.protect:
@@ -123,6 +136,7 @@ def _rotatable(args: ResourceValidationArgs) -> bool:
     remediation="Set enable_key_rotation=True.",
     notes="Asymmetric, HMAC and custom key store keys cannot rotate and are not applicable; "
     "replica keys follow their primary.",
+    causes=("enableKeyRotation",),
 )
 def _rotation(args: ResourceValidationArgs, report: Report) -> None:
     if _rotatable(args) and not is_true(args.props.get("enableKeyRotation")):
@@ -138,6 +152,7 @@ def _rotation(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.CRITICAL,
     remediation="Replace the wildcard principal with account or role ARNs, or add an "
     "aws:PrincipalAccount / aws:PrincipalOrgID condition.",
+    causes=("policy:public-principal",),
 )
 def _public_key(args: ResourceValidationArgs, report: Report) -> None:
     for statement in documents.parse(args.props.get("policy")) or []:

@@ -51,6 +51,15 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def objects(value: Any) -> list[Mapping[str, Any]]:
+    """The object elements of a list-of-objects property (``rules``, ``parameters``...).
+
+    Anything else in the list is skipped: the provider never sends it, and a malformed
+    value (a hand-edited or hostile stack export) must not crash a rule.
+    """
+    return [item for item in as_list(value) if isinstance(item, Mapping)]
+
+
 def as_mapping(value: Any) -> Mapping[str, Any]:
     """A mapping for a mapping or a JSON object string; empty otherwise."""
     if isinstance(value, Mapping):

@@ -20,7 +20,7 @@ from pulumi_policy import (
 
 from . import tokens
 from .graph import each_decidable, linked, of_type
-from .props import as_int, as_list, has, is_false, is_true, version_tuple
+from .props import as_int, as_list, has, is_false, is_true, objects, version_tuple
 from .registry import REGISTRY, Report
 
 _INSTANCES = tokens.RDS_INSTANCE + tokens.RDS_CLUSTER_INSTANCE
@@ -78,6 +78,7 @@ def _cross_region_replica(props: Mapping[str, Any]) -> bool:
     controls=("RDS.2",),
     severity=Severity.CRITICAL,
     remediation="Set publicly_accessible=False and reach the database through the VPC.",
+    causes=("publiclyAccessible",),
 )
 def _public_access(args: ResourceValidationArgs, report: Report) -> None:
     if is_true(args.props.get("publiclyAccessible")):
@@ -94,6 +95,7 @@ def _public_access(args: ResourceValidationArgs, report: Report) -> None:
     "cannot be added in place: restore from an encrypted snapshot copy).",
     notes="Replicas and snapshot restores that leave storage_encrypted unset inherit it from "
     "their source, which is judged instead.",
+    causes=("storageEncrypted",),
 )
 def _instance_encryption(args: ResourceValidationArgs, report: Report) -> None:
     props = args.props
@@ -114,6 +116,7 @@ def _instance_encryption(args: ResourceValidationArgs, report: Report) -> None:
     remediation="Set multi_az=True so a standby in another Availability Zone takes over on "
     "failure.",
     notes="Aurora instances are judged at the cluster (RDS.15), as AWS Config does.",
+    causes=("multiAz",),
 )
 def _multi_az(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("multiAz")):
@@ -129,6 +132,7 @@ def _multi_az(args: ResourceValidationArgs, report: Report) -> None:
     security=False,
     remediation="Set monitoring_interval to 1, 5, 10, 15, 30 or 60 seconds and a "
     "monitoring_role_arn.",
+    causes=("monitoringInterval",),
 )
 def _enhanced_monitoring(args: ResourceValidationArgs, report: Report) -> None:
     if as_int(args.props.get("monitoringInterval")) not in _MONITORING_INTERVALS:
@@ -145,6 +149,7 @@ def _enhanced_monitoring(args: ResourceValidationArgs, report: Report) -> None:
     controls=("RDS.8",),
     severity=Severity.LOW,
     remediation="Set deletion_protection=True.",
+    causes=("deletionProtection",),
 )
 def _instance_deletion_protection(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("deletionProtection")):
@@ -162,6 +167,7 @@ def _instance_deletion_protection(args: ResourceValidationArgs, report: Report) 
     remediation="List the engine's log types in enabled_cloudwatch_logs_exports (PostgreSQL: "
     "postgresql, upgrade; MySQL/MariaDB: audit, error, general, slowquery).",
     notes="Replicas that do not name their engine inherit it and cannot be judged.",
+    causes=("enabledCloudwatchLogsExports",),
 )
 def _instance_logs(args: ResourceValidationArgs, report: Report) -> None:
     required = _INSTANCE_LOGS.get(_family(args.props.get("engine")), ())
@@ -183,6 +189,7 @@ def _instance_logs(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.MEDIUM,
     remediation="Set iam_database_authentication_enabled=True.",
     notes="Engines without IAM authentication (Oracle, SQL Server) are not applicable.",
+    causes=("iamDatabaseAuthenticationEnabled",),
 )
 def _instance_iam_auth(args: ResourceValidationArgs, report: Report) -> None:
     if _family(args.props.get("engine")) not in _IAM_AUTH_ENGINES:
@@ -206,6 +213,7 @@ def _instance_iam_auth(args: ResourceValidationArgs, report: Report) -> None:
         "minimumRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 7},
         "checkReadReplicas": {"type": "boolean", "default": False},
     },
+    causes=("backupRetentionPeriod",),
 )
 def _backup_retention(args: ResourceValidationArgs, report: Report) -> None:
     config = args.get_config()
@@ -228,6 +236,7 @@ def _backup_retention(args: ResourceValidationArgs, report: Report) -> None:
     controls=("RDS.13",),
     severity=Severity.HIGH,
     remediation="Remove auto_minor_version_upgrade=False (the default is True).",
+    causes=("autoMinorVersionUpgrade",),
 )
 def _instance_minor_upgrade(args: ResourceValidationArgs, report: Report) -> None:
     if is_false(args.props.get("autoMinorVersionUpgrade")):
@@ -245,6 +254,7 @@ def _instance_minor_upgrade(args: ResourceValidationArgs, report: Report) -> Non
     severity=Severity.LOW,
     security=False,
     remediation="Set copy_tags_to_snapshot=True.",
+    causes=("copyTagsToSnapshot",),
 )
 def _instance_copy_tags(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("copyTagsToSnapshot")):
@@ -264,6 +274,7 @@ def _instance_copy_tags(args: ResourceValidationArgs, report: Report) -> None:
     notes="Since EC2-Classic retired every instance is in some VPC; statically we require an "
     "explicit subnet group so the instance does not land in the default VPC. Same-region "
     "replicas inherit the source's subnet group.",
+    causes=("dbSubnetGroupName",),
 )
 def _subnet_group(args: ResourceValidationArgs, report: Report) -> None:
     if _is_replica(args.props) and not _cross_region_replica(args.props):
@@ -303,6 +314,7 @@ def _default_port(args: ResourceValidationArgs, report: Report, kind: str) -> No
     security=False,
     remediation="Set port to a value other than the engine default (5432, 3306, 1521, 1433).",
     notes="Aurora instances listen on their cluster's port, so the cluster is judged.",
+    causes=("port",),
 )
 def _port(args: ResourceValidationArgs, report: Report) -> None:
     kind = "DB cluster" if args.resource_type in tokens.RDS_CLUSTER else "DB instance"
@@ -317,6 +329,7 @@ def _port(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.MEDIUM,
     security=False,
     remediation="Set username to a name other than admin or postgres (this replaces the instance).",
+    causes=("username",),
 )
 def _instance_admin(args: ResourceValidationArgs, report: Report) -> None:
     if str(args.props.get("username") or "").lower() in _DEFAULT_ADMIN_NAMES:
@@ -336,6 +349,7 @@ def _instance_admin(args: ResourceValidationArgs, report: Report) -> None:
     controls=("RDS.7",),
     severity=Severity.LOW,
     remediation="Set deletion_protection=True.",
+    causes=("deletionProtection",),
 )
 def _cluster_deletion_protection(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("deletionProtection")):
@@ -351,6 +365,7 @@ def _cluster_deletion_protection(args: ResourceValidationArgs, report: Report) -
     controls=("RDS.12",),
     severity=Severity.MEDIUM,
     remediation="Set iam_database_authentication_enabled=True.",
+    causes=("iamDatabaseAuthenticationEnabled",),
 )
 def _cluster_iam_auth(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("iamDatabaseAuthenticationEnabled")):
@@ -368,6 +383,7 @@ def _cluster_iam_auth(args: ResourceValidationArgs, report: Report) -> None:
     severity=Severity.LOW,
     security=False,
     remediation="Set copy_tags_to_snapshot=True.",
+    causes=("copyTagsToSnapshot",),
 )
 def _cluster_copy_tags(args: ResourceValidationArgs, report: Report) -> None:
     if not is_true(args.props.get("copyTagsToSnapshot")):
@@ -386,6 +402,7 @@ def _cluster_copy_tags(args: ResourceValidationArgs, report: Report) -> None:
     security=False,
     remediation="Set master_username to a name other than admin or postgres (this replaces the "
     "cluster).",
+    causes=("masterUsername",),
 )
 def _cluster_admin(args: ResourceValidationArgs, report: Report) -> None:
     if str(args.props.get("masterUsername") or "").lower() in _DEFAULT_ADMIN_NAMES:
@@ -404,6 +421,7 @@ def _cluster_admin(args: ResourceValidationArgs, report: Report) -> None:
     remediation="Set storage_encrypted=True with a customer managed kms_key_id.",
     notes="Snapshot restores that leave storage_encrypted unset inherit the snapshot's "
     "encryption and are not judged.",
+    causes=("storageEncrypted",),
 )
 def _cluster_encryption(args: ResourceValidationArgs, report: Report) -> None:
     props = args.props
@@ -420,6 +438,7 @@ def _cluster_encryption(args: ResourceValidationArgs, report: Report) -> None:
     controls=("RDS.35",),
     severity=Severity.MEDIUM,
     remediation="Remove auto_minor_version_upgrade=False (the default is True).",
+    causes=("autoMinorVersionUpgrade",),
 )
 def _cluster_minor_upgrade(args: ResourceValidationArgs, report: Report) -> None:
     if is_false(args.props.get("autoMinorVersionUpgrade")):
@@ -438,6 +457,7 @@ def _cluster_minor_upgrade(args: ResourceValidationArgs, report: Report) -> None
     severity=Severity.MEDIUM,
     remediation="Add postgresql (Aurora PostgreSQL) or audit (Aurora MySQL) to "
     "enabled_cloudwatch_logs_exports.",
+    causes=("enabledCloudwatchLogsExports",),
 )
 def _cluster_logs(args: ResourceValidationArgs, report: Report) -> None:
     required = _CLUSTER_LOGS.get(str(args.props.get("engine") or ""), ())
@@ -463,6 +483,7 @@ def _cluster_logs(args: ResourceValidationArgs, report: Report) -> None:
     remediation="Add a second aws.rds.ClusterInstance (a reader) to the cluster, in another "
     "Availability Zone.",
     notes="Multi-AZ DB clusters (db_cluster_instance_class set) always span three zones.",
+    causes=("clusterInstance:availabilityZone",),
 )
 def _cluster_multi_az(args: StackValidationArgs, report: Report) -> None:
     members = of_type(args, tokens.RDS_CLUSTER_INSTANCE)
@@ -494,7 +515,7 @@ def _cluster_multi_az(args: StackValidationArgs, report: Report) -> None:
 
 
 def _parameter_value(group: PolicyResource, name: str) -> str | None:
-    for parameter in as_list(group.props.get("parameters")):
+    for parameter in objects(group.props.get("parameters")):
         if parameter.get("name") == name:
             return str(parameter.get("value"))
     return None
@@ -525,6 +546,7 @@ def _tls_by_default(engine: str, version: Any) -> bool:
     "require_secure_transport=1 (MySQL, MariaDB).",
     notes="A parameter group named by a literal and not declared in the stack cannot be read "
     "and is not judged; PostgreSQL 15+ default groups already force TLS.",
+    causes=("parameterGroup:tls",),
 )
 def _tls_connections(args: StackValidationArgs, report: Report) -> None:
     def check(instance: PolicyResource) -> None:

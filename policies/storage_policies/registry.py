@@ -31,6 +31,10 @@ NAME_PATTERN = re.compile(
 )
 
 FSBP = "AWS Foundational Security Best Practices"
+#: FSBP control ids (``S3.8``); every other id in `controls` is one of the pack's own.
+FSBP_ID = re.compile(r"^(S3|RDS|ElastiCache|KMS|IAM|DynamoDB|DocumentDB)\.\d+$")
+#: The pack's own control ids, for rules no FSBP control covers (``BS.1``: backend-storage).
+OWN_ID = re.compile(r"^BS\.\d+$")
 
 
 class Report(Protocol):
@@ -50,7 +54,8 @@ class Rule:
     policy: ResourceValidationPolicy | StackValidationPolicy
     """The `pulumi_policy` object the engine (or the offline evaluator) calls."""
     controls: tuple[str, ...]
-    """FSBP control ids this rule implements, e.g. ``("S3.8",)``; empty for our own rules."""
+    """FSBP control ids this rule implements, e.g. ``("S3.8",)``; the pack's own id
+    (``("BS.3",)``) when no FSBP control covers it."""
     severity: Severity
     """How bad a violation is."""
     remediation: str
@@ -61,6 +66,16 @@ class Rule:
     """Limits of the static check: what it cannot decide and why."""
     security: bool = True
     """Whether prod makes this rule mandatory (security) or keeps it advisory (hygiene)."""
+    causes: tuple[str, ...] = ()
+    """What a violation of this rule is *about*: the settings it asks to change, as
+    ``<property>`` or ``<property>:<aspect>`` tokens (``protect``, ``policy:public-read``,
+    ``engineVersion:minor-pin``). Two rules reporting the same resource must not share a
+    token: that would be one cause reported twice (a meta-test checks it on fixtures)."""
+
+    @property
+    def fsbp_controls(self) -> tuple[str, ...]:
+        """The FSBP control ids among `controls` (the pack's own ids left out)."""
+        return tuple(c for c in self.controls if FSBP_ID.match(c))
 
     @property
     def name(self) -> str:
@@ -123,6 +138,7 @@ class Registry:
         notes: str = "",
         security: bool = True,
         config: Mapping[str, Mapping[str, Any]] | None = None,
+        causes: Iterable[str] = (),
     ) -> Callable[[ResourceCheck], ResourceCheck]:
         """Decorator registering `check` as a resource rule for the given type tokens.
 
@@ -147,7 +163,16 @@ class Registry:
                 remediation_steps=remediation,
             )
             self.add(
-                Rule(policy, tuple(controls), severity, remediation, type_set, notes, security)
+                Rule(
+                    policy,
+                    tuple(controls),
+                    severity,
+                    remediation,
+                    type_set,
+                    notes,
+                    security,
+                    tuple(causes),
+                )
             )
             return check
 
@@ -165,6 +190,7 @@ class Registry:
         notes: str = "",
         security: bool = True,
         config: Mapping[str, Mapping[str, Any]] | None = None,
+        causes: Iterable[str] = (),
     ) -> Callable[[StackCheck], StackCheck]:
         """Decorator registering `check` as a stack rule (it sees every resource)."""
 
@@ -183,7 +209,16 @@ class Registry:
                 remediation_steps=remediation,
             )
             self.add(
-                Rule(policy, tuple(controls), severity, remediation, tuple(types), notes, security)
+                Rule(
+                    policy,
+                    tuple(controls),
+                    severity,
+                    remediation,
+                    tuple(types),
+                    notes,
+                    security,
+                    tuple(causes),
+                )
             )
             return check
 
@@ -191,7 +226,7 @@ class Registry:
 
 
 def _framework(controls: Iterable[str]) -> PolicyComplianceFramework | None:
-    ids = list(controls)
+    ids = [c for c in controls if FSBP_ID.match(c)]
     if not ids:
         return None
     return PolicyComplianceFramework(name=FSBP, version="1.0.0", reference=", ".join(ids))

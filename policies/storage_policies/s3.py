@@ -15,14 +15,14 @@ from typing import Any
 
 from pulumi_policy import (
     PolicyResource,
-    ResourceValidationArgs,
     Severity,
     StackValidationArgs,
 )
 
 from . import documents, tokens
+from .accounts import account_of, owner_accounts
 from .graph import each_decidable, linked, of_type, region, satellites
-from .props import as_list, first, is_true
+from .props import as_list, first, is_true, objects
 from .registry import REGISTRY, Report
 
 _PUBLIC_GROUP_URIS = (
@@ -108,9 +108,9 @@ def _acl_grants(
     grants: list[tuple[Mapping[str, Any], str]] = []
     for sat in satellites(bucket, args, tokens.S3_ACL):
         policy = first(sat.props.get("accessControlPolicy"))
-        for grant in as_list(policy.get("grants")):
+        for grant in objects(policy.get("grants")):
             grants.append((first(grant.get("grantee")), str(grant.get("permission"))))
-    for grant in as_list(bucket.props.get("grants")):
+    for grant in objects(bucket.props.get("grants")):
         for permission in as_list(grant.get("permissions")):
             grants.append((grant, str(permission)))
     return grants
@@ -130,7 +130,7 @@ def _uses_acls(bucket: PolicyResource, args: StackValidationArgs) -> str | None:
     for sat in satellites(bucket, args, tokens.S3_ACL):
         policy = first(sat.props.get("accessControlPolicy"))
         owner = first(policy.get("owner")).get("id")
-        for grant in as_list(policy.get("grants")):
+        for grant in objects(policy.get("grants")):
             grantee = first(grant.get("grantee"))
             if grantee.get("type") != "CanonicalUser" or grantee.get("id") != owner:
                 return "its ACL grants access to someone other than the owner"
@@ -148,19 +148,19 @@ def _versioning_enabled(bucket: PolicyResource, args: StackValidationArgs) -> bo
 
 def _lifecycle_enabled(bucket: PolicyResource, args: StackValidationArgs) -> bool:
     for sat in satellites(bucket, args, tokens.S3_LIFECYCLE):
-        if any(rule.get("status") == "Enabled" for rule in as_list(sat.props.get("rules"))):
+        if any(rule.get("status") == "Enabled" for rule in objects(sat.props.get("rules"))):
             return True
-    return any(is_true(rule.get("enabled")) for rule in as_list(bucket.props.get("lifecycleRules")))
+    return any(is_true(rule.get("enabled")) for rule in objects(bucket.props.get("lifecycleRules")))
 
 
 def _encryption_algorithms(bucket: PolicyResource, args: StackValidationArgs) -> list[str]:
     algorithms: list[str] = []
     for sat in satellites(bucket, args, tokens.S3_ENCRYPTION):
-        for rule in as_list(sat.props.get("rules")):
+        for rule in objects(sat.props.get("rules")):
             default = first(rule.get("applyServerSideEncryptionByDefault"))
             algorithms.append(str(default.get("sseAlgorithm")))
     inline = first(bucket.props.get("serverSideEncryptionConfiguration"))
-    for rule in as_list(inline.get("rule")) if inline else []:
+    for rule in objects(inline.get("rule")) if inline else []:
         default = first(rule.get("applyServerSideEncryptionByDefault"))
         algorithms.append(str(default.get("sseAlgorithm")))
     return algorithms
@@ -206,6 +206,7 @@ def _each_bucket(args: StackValidationArgs, check: Any) -> None:
     severity=Severity.HIGH,
     remediation="Add an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
     "ignore_public_acls, block_public_policy and restrict_public_buckets all True.",
+    causes=("bucketPublicAccessBlock",),
 )
 def _public_access_block(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
@@ -250,6 +251,7 @@ def _public_via(
     severity=Severity.CRITICAL,
     remediation="Remove the public read grant from the bucket policy or ACL, or enable the "
     "bucket's public access block.",
+    causes=("policy:public-read", "acl:public-read"),
 )
 def _public_read(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
@@ -273,6 +275,7 @@ def _public_read(args: StackValidationArgs, report: Report) -> None:
     severity=Severity.CRITICAL,
     remediation="Remove the public write grant from the bucket policy or ACL, or enable the "
     "bucket's public access block.",
+    causes=("policy:public-write", "acl:public-write"),
 )
 def _public_write(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
@@ -308,6 +311,7 @@ def _denies_insecure_transport(statement: documents.Statement) -> bool:
     severity=Severity.MEDIUM,
     remediation='Add a bucket policy statement: Effect Deny, Principal "*", Action "s3:*", '
     'Resource the bucket and its objects, Condition {"Bool": {"aws:SecureTransport": "false"}}.',
+    causes=("policy:deny-insecure-transport",),
 )
 def _ssl_requests(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
@@ -324,18 +328,39 @@ def _ssl_requests(args: StackValidationArgs, report: Report) -> None:
 # --- S3.6: other accounts -----------------------------------------------------------------
 
 
-def _foreign_principals(statement: documents.Statement, trusted: set[str]) -> list[str]:
-    foreign: list[str] = []
-    if documents.is_public(statement):
-        return ["*"]
-    for value in statement.principals.get("AWS", ()):
-        account = value.split(":")[4] if value.startswith("arn:") else value
-        if trusted and account not in trusted:
-            foreign.append(account)
-    return foreign
+def _account_grants(statement: documents.Statement) -> list[str]:
+    """Accounts an Allow statement names as AWS principals (wildcards are S3.2/S3.3's)."""
+    if not statement.allows or documents.is_public(statement):
+        return []
+    accounts = [account_of(value) for value in statement.principals.get("AWS", ())]
+    return [account for account in accounts if account is not None]
 
 
-@REGISTRY.resource_rule(
+def _admin_grants(
+    args: StackValidationArgs,
+) -> list[tuple[PolicyResource, list[str], list[str]]]:
+    """(carrier, blocked actions, grantee accounts) of each bucket policy's first admin grant.
+
+    Carriers are BucketPolicy resources and buckets with an inline `policy`.
+    """
+    grants: list[tuple[PolicyResource, list[str], list[str]]] = []
+
+    def check(carrier: PolicyResource) -> None:
+        for statement in documents.parse(carrier.props.get("policy")) or []:
+            blocked = [a for a in _CROSS_ACCOUNT_BLOCKED if statement.grants(a)]
+            accounts = _account_grants(statement)
+            if blocked and accounts:
+                grants.append((carrier, blocked, accounts))
+                return
+
+    each_decidable(of_type(args, tokens.S3_POLICY + tokens.S3_BUCKET), check)
+    return grants
+
+
+_TRUSTED_CONFIG = {"trustedAccounts": {"type": "array", "items": {"type": "string"}, "default": []}}
+
+
+@REGISTRY.stack_rule(
     "s3-bucket-policy-disallow-cross-account-admin",
     "Checks that S3 bucket policies do not let other accounts change the bucket's policy, "
     "ACLs or encryption.",
@@ -343,23 +368,59 @@ def _foreign_principals(statement: documents.Statement, trusted: set[str]) -> li
     controls=("S3.6",),
     severity=Severity.HIGH,
     remediation="Remove s3:DeleteBucketPolicy, s3:PutBucketAcl, s3:PutBucketPolicy, "
-    "s3:PutEncryptionConfiguration and s3:PutObjectAcl from statements granted to other "
-    "accounts.",
-    notes="Without the `trustedAccounts` config only wildcard principals are known to be "
-    "foreign: the owning account is not in the program.",
-    config={"trustedAccounts": {"type": "array", "items": {"type": "string"}, "default": []}},
+    "s3:PutEncryptionConfiguration and s3:PutObjectAcl (and s3:*) from statements granted to "
+    "other accounts.",
+    notes="The owning account comes from the `trustedAccounts` config, the providers' "
+    "allowedAccountIds (aws:allowedAccountIds) and the account ids of the program's own ARNs; "
+    "when none names one, s3-bucket-policy-configure-trusted-accounts reports the grant "
+    "instead. Wildcard principals are public access, judged by S3.2/S3.3.",
+    config=_TRUSTED_CONFIG,
+    causes=("policy:cross-account-admin",),
 )
-def _cross_account(args: ResourceValidationArgs, report: Report) -> None:
-    trusted = {str(account) for account in args.get_config().get("trustedAccounts", [])}
-    for statement in documents.parse(args.props.get("policy")) or []:
-        blocked = [a for a in _CROSS_ACCOUNT_BLOCKED if statement.grants(a)]
-        foreign = _foreign_principals(statement, trusted)
-        if blocked and foreign:
+def _cross_account(args: StackValidationArgs, report: Report) -> None:
+    grants = _admin_grants(args)
+    if not grants:
+        return
+    owners = owner_accounts(args.resources, args.get_config().get("trustedAccounts", []))
+    if not owners:
+        return
+    for carrier, blocked, accounts in grants:
+        foreign = sorted(set(accounts) - owners)
+        if foreign:
             report(
-                f"Bucket policy {args.name} grants {', '.join(blocked)} to "
-                f"{', '.join(foreign)}; restrict these actions to the owning account."
+                f"Bucket policy {carrier.name} grants {', '.join(blocked)} to account "
+                f"{', '.join(foreign)}; restrict these actions to the owning account.",
+                carrier.urn,
             )
-            return
+
+
+@REGISTRY.stack_rule(
+    "s3-bucket-policy-configure-trusted-accounts",
+    "Checks that a bucket policy granting bucket administration to an AWS account can be "
+    "judged: the stack must say which account owns it.",
+    types=tokens.S3_POLICY + tokens.S3_BUCKET,
+    controls=("S3.6",),
+    severity=Severity.MEDIUM,
+    security=False,
+    remediation="Declare the owning account: aws:allowedAccountIds in the stack config (or "
+    "allowed_account_ids on the provider), or the trustedAccounts config of this rule and of "
+    "s3-bucket-policy-disallow-cross-account-admin.",
+    notes="The advisory half of S3.6: it reports only when the owning account is unknown, so "
+    "a grant is never passed silently; once it is known, the mandatory rule takes over.",
+    config=_TRUSTED_CONFIG,
+    causes=("policy:cross-account-admin",),
+)
+def _unknown_owner(args: StackValidationArgs, report: Report) -> None:
+    grants = _admin_grants(args)
+    if not grants or owner_accounts(args.resources, args.get_config().get("trustedAccounts", [])):
+        return
+    for carrier, blocked, accounts in grants:
+        report(
+            f"Bucket policy {carrier.name} grants {', '.join(blocked)} to account "
+            f"{', '.join(sorted(set(accounts)))}, and the stack names no owning account; declare "
+            "aws:allowedAccountIds or the trustedAccounts policy config.",
+            carrier.urn,
+        )
 
 
 # --- S3.7: cross-region replication -------------------------------------------------------
@@ -376,6 +437,7 @@ def _cross_account(args: ResourceValidationArgs, report: Report) -> None:
     "bucket lives in another region.",
     notes="Replication destinations are exempt (a replica replicating again would loop). A "
     "destination bucket outside the stack is accepted: its region cannot be read.",
+    causes=("bucketReplicationConfig",),
 )
 def _cross_region_replication(args: StackValidationArgs, report: Report) -> None:
     destinations = replication_destinations(args)
@@ -384,7 +446,7 @@ def _cross_region_replication(args: StackValidationArgs, report: Report) -> None
         if bucket.urn in destinations:
             return
         for config in satellites(bucket, args, tokens.S3_REPLICATION):
-            if not any(r.get("status") == "Enabled" for r in as_list(config.props.get("rules"))):
+            if not any(r.get("status") == "Enabled" for r in objects(config.props.get("rules"))):
                 continue
             targets = [d for d in linked(config, "rules", tokens.S3_BUCKET) if d.urn != bucket.urn]
             # A destination outside the stack, or a region nobody declared, cannot be
@@ -415,6 +477,7 @@ def _cross_region_replication(args: StackValidationArgs, report: Report) -> None
     remediation="Add an aws.s3.BucketLogging for the bucket with a target_bucket that collects "
     "access logs.",
     notes="Buckets that receive access logs are exempt: logging them into themselves loops.",
+    causes=("bucketLogging",),
 )
 def _access_logging(args: StackValidationArgs, report: Report) -> None:
     targets = log_targets(args)
@@ -447,6 +510,7 @@ def _access_logging(args: StackValidationArgs, report: Report) -> None:
     security=False,
     remediation="Add an aws.s3.BucketLifecycleConfiguration with an Enabled rule (for example "
     "expiring noncurrent versions).",
+    causes=("bucketLifecycleConfiguration",),
 )
 def _versioned_lifecycle(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
@@ -468,9 +532,16 @@ def _versioned_lifecycle(args: StackValidationArgs, report: Report) -> None:
     severity=Severity.LOW,
     security=False,
     remediation="Add an aws.s3.BucketLifecycleConfiguration with at least one Enabled rule.",
+    notes="Versioned buckets are reported by s3-bucket-configure-versioned-lifecycle (S3.10) "
+    "alone: one missing lifecycle, one finding.",
+    causes=("bucketLifecycleConfiguration",),
 )
 def _lifecycle(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
+        # A versioned bucket without lifecycle is s3-bucket-configure-versioned-lifecycle's
+        # finding (S3.10); reporting it here too would count one cause twice.
+        if _versioning_enabled(bucket, args):
+            return
         if not _lifecycle_enabled(bucket, args):
             report(
                 f"Bucket {bucket.name} has no enabled lifecycle rule; add a "
@@ -495,6 +566,7 @@ def _lifecycle(args: StackValidationArgs, report: Report) -> None:
     "BucketOwnerEnforced; grant access through the bucket policy or IAM instead.",
     notes="A bucket without ownership controls counts as BucketOwnerEnforced, which is what "
     "S3 applies to new buckets since April 2023.",
+    causes=("acl:in-use",),
 )
 def _no_acls(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
@@ -519,6 +591,7 @@ def _no_acls(args: StackValidationArgs, report: Report) -> None:
     controls=("S3.14",),
     severity=Severity.LOW,
     remediation='Add an aws.s3.BucketVersioning with versioning_configuration status "Enabled".',
+    causes=("bucketVersioning",),
 )
 def _versioning(args: StackValidationArgs, report: Report) -> None:
     def check(bucket: PolicyResource) -> None:
@@ -547,6 +620,7 @@ def _versioning(args: StackValidationArgs, report: Report) -> None:
     "aws.s3.BucketObjectLockConfiguration with a default retention rule.",
     notes="Enabling Object Lock on an existing bucket may need AWS support; plan it at creation.",
     config={"mode": {"type": "string", "enum": ["GOVERNANCE", "COMPLIANCE"]}},
+    causes=("bucketObjectLockConfiguration",),
 )
 def _object_lock(args: StackValidationArgs, report: Report) -> None:
     mode = args.get_config().get("mode")
@@ -595,6 +669,7 @@ def _object_lock(args: StackValidationArgs, report: Report) -> None:
     'sse_algorithm "aws:kms" with a customer managed key.',
     notes="Server access log target buckets only support SSE-S3, so AES256 (or the S3 default) "
     "is accepted for them.",
+    causes=("bucketServerSideEncryptionConfiguration",),
 )
 def _kms_encryption(args: StackValidationArgs, report: Report) -> None:
     targets = log_targets(args)

@@ -18,7 +18,7 @@ from pulumi_policy import (
 
 from . import documents, tokens
 from .graph import dependents, each_decidable, linked, of_type, region, satellites
-from .props import arn_region, as_list, environment, first, is_true
+from .props import arn_region, environment, first, is_true, objects
 from .registry import REGISTRY, Report
 
 _PROTECTED_ENVIRONMENTS = ["prod"]
@@ -26,13 +26,16 @@ _PROTECTED_ENVIRONMENTS = ["prod"]
 
 @REGISTRY.resource_rule(
     "aws-stateful-resource-enforce-protect",
-    "Checks that stateful resources (buckets, databases, caches, keys) of protected "
-    "environments set the protect resource option.",
-    types=tokens.STATEFUL,
+    "Checks that stateful resources (buckets, databases, caches) of protected environments "
+    "set the protect resource option.",
+    # KMS keys are left to kms-key-enable-deletion-protection (KMS.3), which judges the same
+    # option in every environment: one missing `protect` is one finding, not two.
+    types=tuple(t for t in tokens.STATEFUL if t not in tokens.KMS_KEYS),
     severity=Severity.HIGH,
     remediation="Pass pulumi.ResourceOptions(protect=True) (and retain_on_delete=True) to the "
     "resource.",
-    notes="The environment comes from the rule's `environment` config, else the stack name.",
+    notes="The environment comes from the rule's `environment` config, else the stack name. "
+    "KMS keys are judged by kms-key-enable-deletion-protection (KMS.3) instead.",
     config={
         "environment": {"type": "string"},
         "protectedEnvironments": {
@@ -41,6 +44,8 @@ _PROTECTED_ENVIRONMENTS = ["prod"]
             "default": _PROTECTED_ENVIRONMENTS,
         },
     },
+    controls=("BS.1",),
+    causes=("protect",),
 )
 def _protect(args: ResourceValidationArgs, report: Report) -> None:
     config = args.get_config()
@@ -111,7 +116,7 @@ def _encryption_findings(resource: PolicyResource, args: StackValidationArgs) ->
             if linked(resource, "rules", tokens.KMS_KEYS)
             else [
                 (str(arn), r)
-                for rule in as_list(resource.props.get("rules"))
+                for rule in objects(resource.props.get("rules"))
                 if (
                     arn := first(rule.get("applyServerSideEncryptionByDefault")).get(
                         "kmsMasterKeyId"
@@ -149,7 +154,7 @@ def _replication_findings(config: PolicyResource) -> list[str]:
         if linked(config, "rules", tokens.KMS_KEYS)
         else [
             (str(arn), r)
-            for rule in as_list(config.props.get("rules"))
+            for rule in objects(config.props.get("rules"))
             if (
                 arn := first(first(rule.get("destination")).get("encryptionConfiguration")).get(
                     "replicaKmsKeyId"
@@ -174,6 +179,8 @@ def _replication_findings(config: PolicyResource) -> list[str]:
     "of the resource's own region.",
     notes="Regions come from each resource's `region` input or its provider; a key named by a "
     "non-ARN alias or id cannot be placed and is not judged.",
+    controls=("BS.2",),
+    causes=("kmsKeyId:region",),
 )
 def _same_region(args: StackValidationArgs, report: Report) -> None:
     types = (*_KEY_INPUTS, *tokens.S3_ENCRYPTION, *tokens.S3_REPLICATION, *tokens.KMS_REPLICA_KEY)
@@ -190,7 +197,7 @@ def _same_region(args: StackValidationArgs, report: Report) -> None:
 
 def role_statements(role: PolicyResource, args: StackValidationArgs) -> list[documents.Statement]:
     """Every statement granted to `role`: inline, role policies and attached managed ones."""
-    docs = [entry.get("policy") for entry in as_list(role.props.get("inlinePolicies"))]
+    docs = [entry.get("policy") for entry in objects(role.props.get("inlinePolicies"))]
     docs += [
         rp.props.get("policy")
         for rp in dependents(role, of_type(args, tokens.IAM_ROLE_POLICY), "role")
@@ -226,6 +233,8 @@ def _can(statements: list[documents.Statement], action: str, arn: str) -> bool:
     "kms:Encrypt on the destination key (by ARN).",
     notes="Roles named by a literal ARN (not declared in the stack) cannot be read and are not "
     "judged.",
+    controls=("BS.3",),
+    causes=("replicationRole:kms-access",),
 )
 def _replication_keys(args: StackValidationArgs, report: Report) -> None:
     def check(config: PolicyResource) -> None:
@@ -240,7 +249,7 @@ def _replication_keys(args: StackValidationArgs, report: Report) -> None:
                     first(rule.get("applyServerSideEncryptionByDefault")).get("kmsMasterKeyId")
                     or ""
                 )
-                for rule in as_list(sse.props.get("rules"))
+                for rule in objects(sse.props.get("rules"))
             ]
             needs += [
                 ("kms:Decrypt", label, arn) for label, arn in _key_arns(sse, "rules", literals)
@@ -252,7 +261,7 @@ def _replication_keys(args: StackValidationArgs, report: Report) -> None:
                 )
                 or ""
             )
-            for rule in as_list(config.props.get("rules"))
+            for rule in objects(config.props.get("rules"))
         ]
         needs += [
             ("kms:Encrypt", label, arn) for label, arn in _key_arns(config, "rules", literals)

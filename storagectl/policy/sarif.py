@@ -23,8 +23,9 @@ _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": 
 
 
 def _rule_descriptor(rule: Any) -> dict[str, Any]:
+    # FSBP ids, or the pack's own (BS.n) where no FSBP control applies.
     controls = ", ".join(rule.controls) or "none (backend-storage rule)"
-    help_text = f"{rule.remediation}\n\nFSBP controls: {controls}."
+    help_text = f"{rule.remediation}\n\nControls (FSBP; BS.n: backend-storage): {controls}."
     if rule.notes:
         help_text += f"\n\nLimits: {rule.notes}"
     return {
@@ -34,7 +35,7 @@ def _rule_descriptor(rule: Any) -> dict[str, Any]:
         "fullDescription": {"text": f"{rule.description} {rule.notes}".strip()},
         "help": {
             "text": help_text,
-            "markdown": f"**Fix:** {rule.remediation}\n\n**FSBP controls:** {controls}"
+            "markdown": f"**Fix:** {rule.remediation}\n\n**Controls:** {controls}"
             + (f"\n\n**Limits:** {rule.notes}" if rule.notes else ""),
         },
         "defaultConfiguration": {"level": "warning"},

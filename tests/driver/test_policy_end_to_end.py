@@ -133,10 +133,10 @@ def foreign() -> dict[str, Any]:
     [
         ("rds-instance-disallow-public-access", "legacy-db", ("RDS.2",)),
         ("rds-instance-enable-storage-encryption", "legacy-db", ("RDS.3",)),
-        ("aws-resource-disallow-plaintext-credentials", "legacy-db", ()),
+        ("aws-resource-disallow-plaintext-credentials", "legacy-db", ("BS.5",)),
         ("kms-key-enable-rotation", "legacy-key", ("KMS.4",)),
         ("iam-policy-disallow-full-admin", "legacy-role-policy", ("IAM.1",)),
-        ("iam-role-disallow-wildcard-trust", "legacy-role", ()),
+        ("iam-role-disallow-wildcard-trust", "legacy-role", ("BS.6",)),
         ("s3-bucket-enforce-public-access-block", "assets", ("S3.8",)),
         ("s3-bucket-enforce-ssl-requests", "assets", ("S3.5",)),
         ("s3-bucket-enable-versioning", "assets", ("S3.14",)),

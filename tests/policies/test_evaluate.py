@@ -188,9 +188,24 @@ def test_config_properties_reach_the_rule(tmp_path: Path) -> None:
         )
     )
     plan = compliant_plan()
-    plan["resources"][2]["protect"] = False
+    bucket = "urn:pulumi:prod::backend-storage::aws:s3/bucket:Bucket::logs"
+    plan["resources"].append(_resource(bucket, "aws:s3/bucket:Bucket", "logs", {"tags": TAGS}))
     found = {v["policy"] for v in evaluate_plan(plan, config)}
     assert "aws-stateful-resource-enforce-protect" in found
+    config.write_text(
+        json.dumps({"aws-stateful-resource-enforce-protect": {"protectedEnvironments": ["qa"]}})
+    )
+    found = {v["policy"] for v in evaluate_plan(plan, config)}
+    assert "aws-stateful-resource-enforce-protect" not in found
+
+
+def test_unprotected_key_is_reported_once_by_kms3() -> None:
+    plan = compliant_plan()
+    plan["resources"][2]["protect"] = False
+    found = [
+        (v["policy"], v["name"]) for v in evaluate_plan(plan, PACK_DIR / "config" / "prod.json")
+    ]
+    assert found == [("kms-key-enable-deletion-protection", "invoices-key")]
 
 
 def test_unknown_values_in_preview_produce_no_violation() -> None:

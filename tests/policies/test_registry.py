@@ -80,10 +80,32 @@ def test_rule_is_documented(rule) -> None:
     assert rule.description.startswith("Checks that") and rule.description.endswith(".")
     assert rule.remediation and rule.policy.remediation_steps == rule.remediation
     assert isinstance(rule.severity, Severity) and rule.policy.severity == rule.severity
+    assert rule.controls, "FSBP ids where they apply, the pack's own BS.n otherwise"
     assert all(
-        re.fullmatch(r"(S3|RDS|ElastiCache|KMS|IAM|DynamoDB|DocumentDB)\.\d+", c)
+        re.fullmatch(r"(S3|RDS|ElastiCache|KMS|IAM|DynamoDB|DocumentDB)\.\d+|BS\.\d+", c)
         for c in rule.controls
     )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_rule_declares_the_causes_it_reports(rule) -> None:
+    assert rule.causes and all(
+        re.fullmatch(r"[A-Za-z_.-]+(:[A-Za-z0-9_-]+)?", c) for c in rule.causes
+    )
+
+
+def test_own_control_ids_are_unique_per_rule() -> None:
+    own = [c for rule in RULES for c in rule.controls if c.startswith("BS.")]
+    assert len(own) == len(set(own))
+
+
+def test_framework_reference_lists_only_fsbp_ids() -> None:
+    for rule in RULES:
+        framework = rule.policy.framework
+        if rule.fsbp_controls:
+            assert framework is not None and framework.reference == ", ".join(rule.fsbp_controls)
+        else:
+            assert framework is None
 
 
 @pytest.mark.parametrize("control", REQUIRED_CONTROLS)

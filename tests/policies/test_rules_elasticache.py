@@ -107,3 +107,46 @@ CASES = [
 @pytest.mark.parametrize(("case", "props", "type_", "expect"), expand(CASES))
 def test_elasticache_rule_reports_exactly_the_failing_cases(case, props, type_, expect) -> None:
     check_case(case, props, type_, expect)
+
+
+RBAC = {**GOOD, "userGroupIds": ["backend-storage-prod-sessions"]}
+AUTH_CASES = [
+    RuleCases(
+        "elasticache-replication-group-enable-authentication",
+        GROUP,
+        RBAC,
+        {
+            "redis7-open": {"userGroupIds": None},
+            "redis7-empty-user-groups": {"userGroupIds": []},
+            "valkey-open": {"engine": "valkey", "engineVersion": "8.0", "userGroupIds": None},
+            "no-version-named": {"engineVersion": None, "userGroupIds": None},
+        },
+        "userGroupIds",
+        True,
+        CLUSTER,
+    ),
+    RuleCases(
+        "elasticache-replication-group-enable-authentication",
+        GROUP,
+        {**GOOD, "authTokenWo": "[secret]"},
+        {"no-token": {"authTokenWo": None}},
+        "authTokenWo",
+        True,
+        CLUSTER,
+    ),
+    RuleCases(
+        # Redis OSS before 6.0 is ElastiCache.6's: one cause, one rule.
+        "elasticache-replication-group-enable-authentication",
+        GROUP,
+        {**GOOD, "engineVersion": "5.0.6"},
+        {"upgraded-to-6": {"engineVersion": "6.2"}},
+        "engine",
+        False,
+        CLUSTER,
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "props", "type_", "expect"), expand(AUTH_CASES))
+def test_authentication_rule_reports_exactly_the_failing_cases(case, props, type_, expect) -> None:
+    check_case(case, props, type_, expect)

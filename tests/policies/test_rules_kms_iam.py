@@ -238,14 +238,14 @@ def test_protect_rule_ignores_unprotected_environments(protect: bool) -> None:
     ("type_", "protect", "expect"),
     [
         (KEY, True, False),
-        (KEY, False, True),
+        (KEY, False, False),
         ("aws:rds/cluster:Cluster", False, True),
         ("aws:s3/bucket:Bucket", False, True),
         (POLICY, False, False),
     ],
     ids=[
         "protected-key",
-        "unprotected-key",
+        "unprotected-key-left-to-kms3",
         "unprotected-cluster",
         "unprotected-bucket",
         "other-type",
@@ -257,7 +257,9 @@ def test_protect_rule_fails_unprotected_prod_stateful_resources(type_, protect, 
 
 
 def test_protect_rule_reads_environment_from_config() -> None:
-    args = resource_args(KEY, {}, stack="blue", config={"environment": "prod"})
+    args = resource_args(
+        "aws:rds/cluster:Cluster", {}, stack="blue", config={"environment": "prod"}
+    )
     assert run_resource("aws-stateful-resource-enforce-protect", args)
 
 

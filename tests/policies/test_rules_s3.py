@@ -229,7 +229,9 @@ FAILING: dict[str, dict[str, Callable[[Stack], None]]] = {
         "absent": _drop("data-lifecycle"),
         "disabled": _set("data-lifecycle", {"rules": [{"status": "Disabled"}]}),
     },
-    "s3-bucket-configure-lifecycle": {"absent": _drop("data-lifecycle")},
+    "s3-bucket-configure-lifecycle": {
+        "absent-unversioned": lambda s: (_drop("data-lifecycle")(s), _drop("data-versioning")(s))
+    },
     "s3-bucket-disallow-acls": {
         "object-writer": _set("data-ownership", {"rule": {"objectOwnership": "ObjectWriter"}}),
         "canned-acl": lambda s: s.add(
@@ -292,30 +294,8 @@ def test_object_lock_mode_is_configurable() -> None:
     assert {urn.rsplit("::", 1)[1] for urn, _ in found} == {"data", "logs", "replica"}
 
 
-def test_cross_account_admin_policy_is_reported() -> None:
-    from tests.policies.harness import resource_args, run_resource
-
-    policy = json.dumps(
-        {
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
-                    "Action": "s3:PutBucketPolicy",
-                    "Resource": "arn:aws:s3:::data",
-                }
-            ]
-        }
-    )
-    args = resource_args(
-        "aws:s3/bucketPolicy:BucketPolicy",
-        {"policy": policy},
-        config={"trustedAccounts": ["123456789012"]},
-    )
-    assert run_resource("s3-bucket-policy-disallow-cross-account-admin", args)
-    trusted = resource_args(
-        "aws:s3/bucketPolicy:BucketPolicy",
-        {"policy": policy},
-        config={"trustedAccounts": ["999999999999"]},
-    )
-    assert run_resource("s3-bucket-policy-disallow-cross-account-admin", trusted) == []
+def test_versioned_bucket_without_lifecycle_is_reported_by_s3_10_only() -> None:
+    stack = estate()
+    _drop("data-lifecycle")(stack)
+    assert run_stack("s3-bucket-configure-versioned-lifecycle", stack)
+    assert run_stack("s3-bucket-configure-lifecycle", stack) == []
