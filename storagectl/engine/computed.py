@@ -138,16 +138,21 @@ def _master_secret(c: Context, owner: str) -> dict[str, Any]:
     return {"masterUserSecrets": [{"secretArn": arn, "kmsKeyId": key, "secretStatus": "active"}]}
 
 
-def _cluster_instance(c: Context) -> dict[str, Any]:
-    ident = c.given("identifier", c.autoname(63, lower=True))
-    return {
-        "id": ident,
-        "identifier": ident,
-        "arn": f"arn:aws:rds:{c.region}:{c.account}:db:{ident}",
-        "endpoint": f"{ident}.{c.digest(12)}.{c.region}.rds.amazonaws.com",
-        "port": c.inputs.get("port") or 5432,
-        "dbiResourceId": "db-" + c.digest(26, UPPER),
-    }
+def _cluster_member(domain: str, default_port: int) -> Callable[[Context], dict[str, Any]]:
+    """A cluster's instance (Aurora, DocumentDB): endpoint under `domain`."""
+
+    def compute(c: Context) -> dict[str, Any]:
+        ident = c.given("identifier", c.autoname(63, lower=True))
+        return {
+            "id": ident,
+            "identifier": ident,
+            "arn": f"arn:aws:rds:{c.region}:{c.account}:db:{ident}",
+            "endpoint": f"{ident}.{c.digest(12)}.{c.region}.{domain}",
+            "port": c.inputs.get("port") or default_port,
+            "dbiResourceId": "db-" + c.digest(26, UPPER),
+        }
+
+    return compute
 
 
 def _global_cluster(c: Context) -> dict[str, Any]:
@@ -300,18 +305,6 @@ def _docdb_cluster(c: Context) -> dict[str, Any]:
     }
 
 
-def _docdb_instance(c: Context) -> dict[str, Any]:
-    ident = c.given("identifier", c.autoname(63, lower=True))
-    return {
-        "id": ident,
-        "identifier": ident,
-        "arn": f"arn:aws:rds:{c.region}:{c.account}:db:{ident}",
-        "endpoint": f"{ident}.{c.digest(12)}.{c.region}.docdb.amazonaws.com",
-        "port": 27017,
-        "dbiResourceId": "db-" + c.digest(26, UPPER),
-    }
-
-
 TABLE: dict[str, Callable[[Context], dict[str, Any]]] = {
     "aws:kms/key:Key": _kms_key,
     "aws:kms/replicaKey:ReplicaKey": _replica_key,
@@ -323,7 +316,7 @@ TABLE: dict[str, Callable[[Context], dict[str, Any]]] = {
     "aws:iam/user:User": _iam("user"),
     "aws:rds/instance:Instance": _db_instance,
     "aws:rds/cluster:Cluster": _db_cluster,
-    "aws:rds/clusterInstance:ClusterInstance": _cluster_instance,
+    "aws:rds/clusterInstance:ClusterInstance": _cluster_member("rds.amazonaws.com", 5432),
     "aws:rds/globalCluster:GlobalCluster": _global_cluster,
     "aws:rds/parameterGroup:ParameterGroup": _rds_named("pg"),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": _rds_named("cluster-pg"),
@@ -341,7 +334,8 @@ TABLE: dict[str, Callable[[Context], dict[str, Any]]] = {
     "aws:appautoscaling/target:Target": _scalable_target,
     "aws:appautoscaling/policy:Policy": _scaling_policy,
     "aws:docdb/cluster:Cluster": _docdb_cluster,
-    "aws:docdb/clusterInstance:ClusterInstance": _docdb_instance,
+    # DocumentDB instances listen on the cluster's port (27017 unless the cluster says).
+    "aws:docdb/clusterInstance:ClusterInstance": _cluster_member("docdb.amazonaws.com", 27017),
     "aws:docdb/clusterParameterGroup:ClusterParameterGroup": _rds_named("cluster-pg"),
     "aws:docdb/subnetGroup:SubnetGroup": _rds_named("subgrp"),
 }
