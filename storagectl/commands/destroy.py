@@ -21,6 +21,7 @@ from storagectl.deploy.automation import DeployError, EngineMissing
 from storagectl.deploy.automation import destroy as engine_destroy
 from storagectl.engine import ProgramError
 from storagectl.planner import eprint, plan_stack
+from storagectl.report.problems import problem_lines, stack_redactor
 from storagectl.workspace import find_program, stack_file
 
 EXIT_OK, EXIT_REFUSED, EXIT_INVALID, EXIT_ENGINE = 0, 1, 2, 3
@@ -49,21 +50,24 @@ def destroy(
     Exit 0 destroyed (or previewed), 1 refused, 2 invalid input or no usable Pulumi CLI,
     3 the engine failed.
     """
+    path: Path | None = None
     try:
         program_dir = find_program()
         path = config_file or stack_file(program_dir, env)
         tier = load_stack_file(path).tier
+        # Refused before the plan: no program runs for a destroy that will not happen.
+        if tier == "prod" and not allow_prod and not preview_only:
+            _exit(
+                EXIT_REFUSED,
+                f"refusing to destroy {env}: it is a prod-tier stack; pass --allow-prod and "
+                "type the stack name when asked (--yes does not bypass this)",
+            )
         plan = plan_stack(program_dir, env, path, notify=eprint)
     except SpecError as exc:
-        _exit(EXIT_INVALID, *(str(p) for p in exc.problems))
+        # The same redacted error lines as `apply` and `plan` (a problem may quote a value).
+        _exit(EXIT_INVALID, *problem_lines(exc.problems, stack_redactor(path)))
     except ProgramError as exc:
-        _exit(EXIT_INVALID, f"error: {exc}")
-    if tier == "prod" and not allow_prod and not preview_only:
-        _exit(
-            EXIT_REFUSED,
-            f"refusing to destroy {env}: it is a prod-tier stack; pass --allow-prod and type "
-            "the stack name when asked (--yes does not bypass this)",
-        )
+        _exit(EXIT_INVALID, stack_redactor(path).text(f"error: {exc}"))
     for line in release_notes(plan):
         eprint(line)
     try:
