@@ -17,6 +17,7 @@ from .commands.audit import audit
 from .commands.destroy import destroy
 from .commands.doctor import doctor
 from .commands.drift import drift
+from .commands.options import PolicyConfigOption
 from .commands.review import review
 from .commands.verify import verify
 from .engine import DEFAULT_TIMEOUT_S, Limits, ProgramError, check_timeout, memory_limit_mb
@@ -121,10 +122,7 @@ def plan(
     config_file: Annotated[
         Path | None, typer.Option(help="Stack config file (default: the stack's own).")
     ] = None,
-    policy_config: Annotated[
-        Path | None,
-        typer.Option(help="Policy pack config (default: policies/config/<stack>.json)."),
-    ] = None,
+    policy_config: PolicyConfigOption = None,
     timeout: Annotated[
         float,
         typer.Option(

@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from stackspec import SpecError
+from storagectl.commands.options import PolicyConfigOption
 from storagectl.deploy.automation import DeployError, DeployRequest, EngineMissing, run
 from storagectl.deploy.targets import LimitError, resolve_limits
 from storagectl.engine import ProgramError
@@ -55,10 +56,7 @@ def apply(
     config_file: Annotated[
         Path | None, typer.Option(help="Stack config file for the gate (default: the stack's).")
     ] = None,
-    policy_config: Annotated[
-        Path | None,
-        typer.Option(help="Policy pack config (default: policies/config/<stack>.json)."),
-    ] = None,
+    policy_config: PolicyConfigOption = None,
 ) -> None:
     """Deploy one stack with the Pulumi CLI, after the offline plan passes the policy pack.
 

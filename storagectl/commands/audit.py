@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from storagectl.audit import ExportError, audit_export
+from storagectl.commands.options import PolicyConfigOption
 from storagectl.policy import PolicyConfigError
 from storagectl.report import render
 
@@ -32,10 +33,7 @@ def audit(
             "--state", help="`pulumi stack export` JSON of the stack (secrets need not be shown)."
         ),
     ],
-    policy_config: Annotated[
-        Path | None,
-        typer.Option(help="Policy pack config (default: policies/config/<stack>.json)."),
-    ] = None,
+    policy_config: PolicyConfigOption = None,
     fmt: Annotated[AuditFormat, typer.Option("--format", help="Output form.")] = AuditFormat.table,
     output: Annotated[
         Path | None, typer.Option(help="Write to this file instead of stdout.")

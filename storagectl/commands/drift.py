@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from storagectl.commands.options import PolicyConfigOption
 from storagectl.deploy.automation import DeployError, EngineMissing, ResourceChange
 from storagectl.deploy.automation import drift as engine_drift
 from storagectl.engine import ProgramError
@@ -45,10 +46,7 @@ def drift(
     output: Annotated[
         Path | None, typer.Option(help="Write to this file instead of stdout.")
     ] = None,
-    policy_config: Annotated[
-        Path | None,
-        typer.Option(help="Policy pack config (default: policies/config/<stack>.json)."),
-    ] = None,
+    policy_config: PolicyConfigOption = None,
 ) -> None:
     """Report drift: exit 0 none, 1 drift or pending changes, 2 invalid input, 3 engine failed."""
     try:
