@@ -211,6 +211,22 @@ def test_validate_errors_about_credential_keys_do_not_echo_them(tmp_path: Path) 
     ) == (2, True, True, [])
 
 
+@pytest.mark.parametrize("command", [["destroy", "dev"], ["apply", "dev", "--check"]])
+def test_deploy_commands_errors_about_credential_keys_do_not_echo_them(
+    tmp_path: Path, command: list[str]
+) -> None:
+    shipped = yaml.safe_load((REPO / "stacks" / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    config = with_credentials(shipped["config"])
+    config["backend-storage:tags"]["apiToken"] = 55667788
+    bad = write_stack(tmp_path / "Pulumi.dev.yaml", config)
+    result = CliRunner().invoke(app, [*command, "--config-file", str(bad)])
+    assert (
+        result.exit_code,
+        "tags.apiToken" in result.output,
+        leaks(result.output, ["55667788", *STACK_SECRETS.values()]),
+    ) == (2, True, [])
+
+
 def test_validate_of_an_unparsable_file_does_not_echo_credentials(tmp_path: Path) -> None:
     bad = tmp_path / "Pulumi.dev.yaml"
     bad.write_text(
