@@ -130,14 +130,31 @@ def plan(
             envvar="STORAGECTL_PLAN_TIMEOUT",
         ),
     ] = DEFAULT_TIMEOUT_S,
+    all_stacks: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Plan every stack of the program, in parallel processes (one section each).",
+        ),
+    ] = False,
 ) -> None:
     """Check mode: run the program offline, review it against the policy pack, print the plan.
 
     The program runs in a child process within --timeout and a memory ceiling; what it
     prints is shown on stderr. A program that exits early, is stopped or fails is exit 2.
 
+    With --all, every stack (stacks/Pulumi.<stack>.yaml) is planned, one per core at a time.
+
     Exit 0 without mandatory violations, 1 with, 2 on invalid input or a failed program.
     """
+    if all_stacks:
+        # Imported here: only `plan --all` pays for the parallel runner.
+        from .plan_all import plan_all_command, usage_problem
+
+        problem = usage_problem(env, program, stack, config_file)
+        if problem is not None:
+            raise _fail([problem])
+        raise typer.Exit(plan_all_command(fmt.value, output, preview, policy_config, timeout))
     name = stack or env
     if name is None:
         raise _fail(

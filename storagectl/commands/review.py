@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from storagectl.engine import DEFAULT_TIMEOUT_S, ProgramError, check_timeout
+from storagectl.parallel import Interrupted, signals_raise
 from storagectl.review import ReviewError, exit_code, render, run_review
 from storagectl.review.run import EXIT_INVALID
-from storagectl.review.worktree import Interrupted, signals_raise
 from storagectl.workspace import find_program
 
 

@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -45,6 +45,8 @@ MEMORY_ENV = "STORAGECTL_PROGRAM_MEMORY_MB"
 
 _OK, _FAILED = b"ok\n", b"failed\n"
 _SDK_MODULE = re.compile(r"pulumi(_[a-z0-9_]+)?(\.[A-Za-z0-9_]+)?")
+_SDK_PRELOAD = re.compile(r"pulumi(_[a-z0-9_]+)?(\.[A-Za-z0-9_]+){0,2}")
+"""What `preload` takes: SDK modules up to two levels deep (`pulumi_kubernetes.core.v1`)."""
 _preload: set[str] = set()
 """Pulumi SDK modules earlier children imported: imported here before the next fork, so a
 driver that plans several stacks (tests, `review`) imports each provider SDK once."""
@@ -288,19 +290,35 @@ def _imported_sdk_modules(before: set[str]) -> list[str]:
     )
 
 
+def preload(modules: Iterable[str]) -> None:
+    """Import these Pulumi SDK modules into the driver now, so children forked later have them.
+
+    The same warm-up `run_isolated` does with the modules earlier children imported, for
+    modules named in advance: `plan --all` (storagectl/plan_all.py) passes those the
+    program's source names before it forks one worker per stack, so each provider module
+    is imported once, not once per stack. Names that are not SDK modules are ignored.
+    """
+    _preload.update(name for name in modules if _SDK_PRELOAD.fullmatch(name))
+    _warm_up()
+
+
 def _warm_up() -> None:
     for name in sorted(_preload):
         # Only Pulumi SDK packages and their first-level modules that a child imported.
         # Provider SDKs load those lazily (`lazy_import`): reach them as the program does,
         # by attribute, which runs the module once; a failure is the child's business.
-        package, _, module = name.partition(".")
+        # `preload` may also name second-level modules (`pulumi_kubernetes.core.v1`):
+        # reached the same way, one attribute per level.
+        package, *path = name.split(".")
         with contextlib.suppress(Exception), warnings.catch_warnings():
             # Deprecation notices of provider modules are the program's, shown in its run.
             warnings.simplefilter("ignore")
             loaded = importlib.import_module(package)
-            if module:
+            for module in path:
+                loaded = getattr(loaded, module)
+            if path:
                 # Any attribute but the introspection ones (`__dict__`, `__name__`...) runs it.
-                getattr(getattr(loaded, module), "_storagectl_warm_up", None)
+                getattr(loaded, "_storagectl_warm_up", None)
     _preload.clear()
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import DEFAULT_TIMEOUT_S
+from ..plan_all import PLAN_OVERHEAD_S
 from ..workspace import stacks
-from .collect import PARALLEL_PLANS, PLAN_OVERHEAD_S, PlanResult, PlanRunner, plan_all
+from .collect import PARALLEL_PLANS, PlanResult, Side, plan_sides
 from .diff import diff_plans, new_mandatory
 from .worktree import ReviewError, checkout, repository_root, resolve_commit
 
@@ -42,12 +43,17 @@ def run_review(
         base_envs = stacks(base_dir) if (base_dir / "Pulumi.yaml").exists() else []
         head_envs = stacks(program_dir)
         envs = _selected(sorted(set(base_envs) | set(head_envs)), only)
-        sides = [("base", base_dir, base_envs), ("head", program_dir, head_envs)]
-        jobs = [(side, env, d) for side, d, present in sides for env in envs if env in present]
-        budget = deadline_s if deadline_s is not None else default_deadline(timeout_s, len(jobs))
-        runner = PlanRunner(timeout_s, started + budget)
-        results = plan_all(((d, env) for _, env, d in jobs), runner)
-    plans = {(side, env): result for (side, env, _), result in zip(jobs, results, strict=True)}
+        sides = [
+            Side(label, tree_dir, wanted, every_env=set(wanted) == set(present))
+            for label, tree_dir, present in (
+                ("base", base_dir, base_envs),
+                ("head", program_dir, head_envs),
+            )
+            if (wanted := [env for env in envs if env in present])
+        ]
+        count = sum(len(side.envs) for side in sides)
+        budget = deadline_s if deadline_s is not None else default_deadline(timeout_s, count)
+        plans = plan_sides(sides, timeout_s, started + budget)
     environments = {
         env: _environment(base, plans.get(("base", env)), plans.get(("head", env))) for env in envs
     }

@@ -2,60 +2,23 @@
 
 A worktree shares the repository's objects, so it costs no clone, and it leaves the
 user's working tree, index and stash alone. It is removed when the review ends, also
-when planning fails or the user interrupts: `signals_raise` turns SIGTERM and SIGINT into
-an exception, so the `finally` of `checkout` runs (a CI job cancelled mid-review leaves
-no worktree registered in the repository).
+when planning fails or the user interrupts: `signals_raise` (storagectl/parallel.py)
+turns SIGTERM and SIGINT into an exception, so the `finally` of `checkout` runs (a CI job
+cancelled mid-review leaves no worktree registered in the repository).
 """
 
 from __future__ import annotations
 
 import contextlib
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 
 class ReviewError(Exception):
     """Invalid input to a review (not a git repository, unknown REF): message for the user."""
-
-
-class Interrupted(BaseException):
-    """SIGTERM or SIGINT arrived: unwind (removing the worktree), then exit 128 + signal."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def signals_raise() -> Iterator[None]:
-    """While the block runs, the first SIGTERM/SIGINT raises `Interrupted`.
-
-    Later ones are ignored, so they cannot cut the clean-up short; the clean-up is a few
-    git commands and the stopping of plan processes, each bounded.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    raised = False
-
-    def handler(signum: int, frame: Any) -> None:
-        nonlocal raised
-        if not raised:
-            raised = True
-            raise Interrupted(signum)
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
