@@ -25,6 +25,7 @@ else 0.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -150,13 +151,15 @@ def plan_stacks(
 def warm_up(program_dir: Path) -> None:
     """Import, once, what every stack's plan needs, before the workers are forked.
 
-    The provider SDK modules the program's source names (storagectl/program_imports.py) and
-    the policy pack; the Pulumi SDK itself came with the planner.
+    The provider SDK modules the program's source names (storagectl/program_imports.py),
+    the policy pack and the renderers; the Pulumi SDK itself came with the planner. Each
+    worker would otherwise import them again.
     """
     from .policy.evaluate import load_pack
 
     preload(sdk_modules(program_dir))
     load_pack()
+    importlib.import_module("storagectl.report")
 
 
 def _plan_job(

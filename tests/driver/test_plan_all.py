@@ -232,3 +232,17 @@ def test_plan_all_with_a_single_stack_argument_is_a_usage_error(
 ) -> None:
     result = CliRunner().invoke(app, ["plan", "--all", *args])
     assert (result.exit_code, f"error: plan --all: remove {named};" in result.stderr) == (2, True)
+
+
+def test_plan_all_json_has_the_keys_the_readme_documents(
+    shipped_all: subprocess.CompletedProcess[str],
+) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Planning every stack (`plan --all`)", 1)[1].split("\n## ", 1)[0]
+    document = json.loads(shipped_all.stdout)
+    summary = document["summary"]
+    keys = [*document, *summary, *summary["violations"]]
+    assert (sorted(document), [k for k in keys if f'"{k}"' not in section]) == (
+        ["errors", "stacks", "summary"],
+        [],
+    )

@@ -1,0 +1,69 @@
+"""Cold wall time of `storagectl plan --all` against the single plans run one after another.
+
+Run: `.venv/bin/python benchmarks/plan_all.py [--repeat N]`. Each figure is the best of N
+(default 3) runs, each run a fresh `storagectl` process (the CLI as a user starts it):
+
+* `plan --all --format json`: every shipped stack, planned in parallel worker processes
+  after one warm-up (storagectl/plan_all.py);
+* `plan ENV --format json` for each stack, one after another (what a script did before).
+
+Best-of-N, because the build machines are shared: the minimum is the least disturbed run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+STORAGECTL = Path(sys.executable).with_name("storagectl")
+
+
+def _stacks() -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in REPO.glob("stacks/Pulumi.*.yaml"))
+
+
+def _run(args: Sequence[str]) -> float:
+    """Wall seconds of one `storagectl ARGS` process (its JSON discarded)."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(STORAGECTL), *args],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        env={**os.environ, "STORAGECTL_PROGRESS": "never"},
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"storagectl {' '.join(args)} failed:\n{done.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    stacks = _stacks()
+    together = min(_run(["plan", "--all", "--format", "json"]) for _ in range(args.repeat))
+    in_a_row = min(
+        sum(_run(["plan", stack, "--format", "json"]) for stack in stacks)
+        for _ in range(args.repeat)
+    )
+    single = f"plan ENV --format json ({', '.join(stacks)} in a row)"
+    width = max(len(single), 24)
+    print(f"{'run':{width}} {'best wall s':>11}")
+    print(f"{'plan --all --format json':{width}} {together:11.2f}")
+    print(f"{single:{width}} {in_a_row:11.2f}")
+    print(f"speed-up: {in_a_row / together:.2f}x ({os.cpu_count()} cores, best of {args.repeat})")
+
+
+if __name__ == "__main__":
+    main()
