@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -246,3 +248,77 @@ def test_plan_all_json_has_the_keys_the_readme_documents(
         ["errors", "stacks", "summary"],
         [],
     )
+
+
+# --- bounds and signals -------------------------------------------------------------------
+
+LOOPING = """\
+import os, pathlib, pulumi
+
+if pulumi.get_stack() == "loops":
+    pathlib.Path(os.environ["LOOP_PID_DIR"], str(os.getpid())).write_text("")
+    while True:
+        pass
+pulumi.export("stack", pulumi.get_stack())
+"""
+
+
+def looping_program(root: Path) -> Path:
+    """Stacks `fine` and `loops` (whose program never ends, after writing its pid file)."""
+    program = small_program(root, ["fine", "loops"])
+    (program / "__main__.py").write_text(LOOPING, encoding="utf-8")
+    (root / "pids").mkdir()
+    return program
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_plan_all_bounds_each_stack_by_its_timeout(tmp_path: Path) -> None:
+    program = looping_program(tmp_path / "p")
+    done = storagectl(
+        "plan",
+        "--all",
+        "--format",
+        "json",
+        "--timeout",
+        "1",
+        cwd=program,
+        LOOP_PID_DIR=str(tmp_path / "p" / "pids"),
+    )
+    document = json.loads(done.stdout)
+    assert (done.returncode, list(document["stacks"]), document["errors"]["loops"]) == (
+        2,
+        ["fine"],
+        ["error: the program did not finish within 1 s (--timeout); it was stopped"],
+    )
+
+
+def test_plan_all_sigterm_stops_every_plan(tmp_path: Path) -> None:
+    program = looping_program(tmp_path / "p")
+    pids = tmp_path / "p" / "pids"
+    plan = subprocess.Popen(
+        [sys.executable, "-m", "storagectl", "plan", "--all"],
+        cwd=program,
+        env={**os.environ, "LOOP_PID_DIR": str(pids)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(pids.iterdir()) and time.monotonic() < deadline and plan.poll() is None:
+        time.sleep(0.05)
+    plan.send_signal(signal.SIGTERM)
+    _, stderr = plan.communicate(timeout=60)
+    [looping] = [int(p.name) for p in pids.iterdir()]
+    time.sleep(0.2)  # the kernel delivers the parent-death signal asynchronously
+    assert (plan.returncode, _running(looping), "plan --all stopped by SIGTERM" in stderr) == (
+        128 + signal.SIGTERM,
+        False,
+        True,
+    ), stderr
