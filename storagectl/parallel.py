@@ -36,6 +36,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
+PLAN_OVERHEAD_S = 60.0
+"""Time a plan needs besides its program (imports, spec, policy, rendering): `plan --all`
+and `review` stop a plan still running --timeout plus this after it started."""
 GRACE_S = 3.0
 """Seconds a stopped job has between SIGTERM and SIGKILL (a driver stops its program)."""
 _POLL_S = 0.05
@@ -122,8 +125,8 @@ class Job:
     limit_s: float | None = None
 
 
-def fork_job(name: str, work: Callable[[], bytes], limit_s: float | None = None) -> Job:
-    """A job that runs `work()` in a fork of this driver; its bytes are the job's result.
+def fork_job(name: str, work: Callable[[], tuple[int, bytes]], limit_s: float | None = None) -> Job:
+    """A job that runs `work()` in a fork of this driver: (exit status, result bytes).
 
     What the fork writes to stdout/stderr (file descriptors 1 and 2) becomes the job's
     messages. An exception out of `work` ends it with exit status 70 and the exception's
@@ -357,7 +360,7 @@ def _spawn(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None) -> _Ch
     return _Child(popen.pid, popen.stdout.fileno(), popen.stderr.fileno(), popen)
 
 
-def _fork(work: Callable[[], bytes]) -> _Child:
+def _fork(work: Callable[[], tuple[int, bytes]]) -> _Child:
     result_r, result_w = os.pipe()
     messages_r, messages_w = os.pipe()
     for stream in (sys.stdout, sys.stderr):
@@ -380,7 +383,7 @@ def _fork(work: Callable[[], bytes]) -> _Child:
     return _Child(pid, result_r, messages_r, None)
 
 
-def _worker(result_w: int, messages_w: int, work: Callable[[], bytes]) -> NoReturn:
+def _worker(result_w: int, messages_w: int, work: Callable[[], tuple[int, bytes]]) -> NoReturn:
     """The fork: own group, default signals, output to the messages pipe; run, write, exit."""
     try:
         parent = os.getppid()
@@ -400,14 +403,14 @@ def _worker(result_w: int, messages_w: int, work: Callable[[], bytes]) -> NoRetu
         os.close(messages_w)
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
-        payload = work()
+        status, payload = work()
         view = memoryview(payload)
         while view:
             view = view[os.write(result_w, view) :]
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
-        os._exit(0)
+        os._exit(status)
     except BaseException as exc:
         with contextlib.suppress(BaseException):
             os.write(2, f"crashed: {type(exc).__name__}: {exc}\n".encode(errors="replace"))

@@ -37,7 +37,7 @@ from stackspec import SpecError
 
 from .engine import Limits, ProgramError, check_timeout, memory_limit_mb
 from .engine.isolation import preload
-from .parallel import Interrupted, Outcome, fork_job, run_jobs, signals_raise
+from .parallel import PLAN_OVERHEAD_S, Interrupted, Outcome, fork_job, run_jobs, signals_raise
 from .planner import eprint, plan_stack
 from .program_imports import sdk_modules
 from .progress import PlanProgress
@@ -45,9 +45,6 @@ from .report.problems import problem_lines, stack_redactor
 from .workspace import find_program, stack_file, stacks
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
-PLAN_OVERHEAD_S = 60.0
-"""Time a plan needs besides its program (spec, policy, rendering): a worker that is still
-running after --timeout plus this is stopped."""
 
 
 @dataclass(frozen=True)
@@ -169,8 +166,9 @@ def _plan_job(
     preview: bool,
     policy_config: Path | None,
     limits: Limits,
-) -> bytes:
-    """In a worker: `storagectl plan NAME --format FMT`, as JSON for the driver."""
+) -> tuple[int, bytes]:
+    """In a worker: `storagectl plan NAME --format FMT`: its exit code, and JSON for the driver
+    (the rendered plan, or the lines that say why there is none)."""
     from .report import render
 
     path: Path | None = None
@@ -186,9 +184,11 @@ def _plan_job(
             limits=limits,
         )
     except (SpecError, ProgramError) as exc:
-        return json.dumps({"problems": failure_lines(exc, path)}).encode("utf-8")
-    reply = {"text": render(document, fmt), "violations": document["summary"]["violations"]}
-    return json.dumps(reply).encode("utf-8")
+        return EXIT_INVALID, json.dumps({"problems": failure_lines(exc, path)}).encode("utf-8")
+    violations = document["summary"]["violations"]
+    reply = {"text": render(document, fmt), "violations": violations}
+    status = EXIT_VIOLATIONS if violations["mandatory"] else EXIT_OK
+    return status, json.dumps(reply).encode("utf-8")
 
 
 def failure_lines(exc: SpecError | ProgramError, path: Path | None) -> list[str]:
@@ -210,7 +210,7 @@ def _stack_result(outcome: Outcome, limits: Limits) -> StackResult:
         )
         return StackResult(name, None, problems=[problem], messages=messages)
     reply: Any = None
-    if outcome.returncode == 0:
+    if outcome.returncode in (EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID):
         try:
             reply = json.loads(outcome.result.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):

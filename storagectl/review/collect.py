@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..parallel import Job, Outcome, command_job, run_jobs, workers
-from ..plan_all import PLAN_OVERHEAD_S
+from ..parallel import PLAN_OVERHEAD_S, Job, Outcome, command_job, run_jobs, workers
 from ..progress import PROGRESS_ENV, PlanProgress
 
 PARALLEL_PLANS = 2

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import DEFAULT_TIMEOUT_S
-from ..plan_all import PLAN_OVERHEAD_S
+from ..parallel import PLAN_OVERHEAD_S
 from ..workspace import stacks
 from .collect import PARALLEL_PLANS, PlanResult, Side, plan_sides
 from .diff import diff_plans, new_mandatory

@@ -21,23 +21,23 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _fail() -> bytes:
+def _fail() -> tuple[int, bytes]:
     raise RuntimeError("no plan today")
 
 
-def _hang() -> bytes:
+def _hang() -> tuple[int, bytes]:
     while True:
         time.sleep(1)
 
 
-def _speak() -> bytes:
+def _speak() -> tuple[int, bytes]:
     print("to stdout")
     os.write(2, b"to stderr\n")
-    return b"result"
+    return 0, b"result"
 
 
 def test_fork_jobs_return_their_results_in_job_order() -> None:
-    jobs = [fork_job(name, lambda name=name: name.encode() * 2) for name in ("a", "b", "c")]
+    jobs = [fork_job(name, lambda name=name: (0, name.encode() * 2)) for name in ("a", "b", "c")]
     outcomes = run_jobs(jobs, parallel=2)
     assert [(o.name, o.returncode, o.result) for o in outcomes] == [
         ("a", 0, b"aa"),
@@ -60,7 +60,7 @@ def test_fork_job_exception_is_a_crash_with_its_message() -> None:
 
 
 def test_one_failed_job_does_not_hide_the_others() -> None:
-    outcomes = run_jobs([fork_job("x", _fail), fork_job("ok", lambda: b"fine")], parallel=1)
+    outcomes = run_jobs([fork_job("x", _fail), fork_job("ok", lambda: (0, b"fine"))], parallel=1)
     assert [(o.returncode, o.result) for o in outcomes] == [(70, b""), (0, b"fine")]
 
 
@@ -70,7 +70,7 @@ def test_job_past_its_limit_is_stopped_and_reported() -> None:
 
 
 def test_jobs_past_the_deadline_are_stopped_or_not_started() -> None:
-    jobs = [fork_job("slow", _hang), fork_job("next", lambda: b"never")]
+    jobs = [fork_job("slow", _hang), fork_job("next", lambda: (0, b"never"))]
     outcomes = run_jobs(jobs, parallel=1, deadline=time.monotonic() + 0.3)
     assert [o.stopped for o in outcomes] == ["deadline", "not started"]
 
@@ -103,7 +103,7 @@ def test_interrupt_stops_every_running_job(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
     pids.mkdir()
 
-    def work() -> bytes:
+    def work() -> tuple[int, bytes]:
         (pids / str(os.getpid())).write_text("", encoding="utf-8")
         return _hang()
 
@@ -117,7 +117,7 @@ def test_interrupt_stops_every_running_job(tmp_path: Path) -> None:
 def test_a_stopped_fork_gets_sigterm_first(tmp_path: Path) -> None:
     marker = tmp_path / "terminated"
 
-    def work() -> bytes:
+    def work() -> tuple[int, bytes]:
         def on_term(signum: int, frame: object) -> None:
             marker.write_text("yes", encoding="utf-8")
             os._exit(0)
@@ -127,3 +127,8 @@ def test_a_stopped_fork_gets_sigterm_first(tmp_path: Path) -> None:
 
     run_jobs([fork_job("t", work, limit_s=0.3)])
     assert marker.read_text(encoding="utf-8") == "yes"
+
+
+def test_fork_job_exit_status_is_the_one_work_returns() -> None:
+    [outcome] = run_jobs([fork_job("two", lambda: (2, b"why"))])
+    assert (outcome.returncode, outcome.result) == (2, b"why")
