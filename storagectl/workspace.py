@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 
 def find_program(start: Path | None = None) -> Path:
     """The nearest directory at or above `start` (default: cwd) with a Pulumi.yaml.
@@ -27,6 +25,8 @@ def find_program(start: Path | None = None) -> Path:
 
 def stack_dir(program_dir: Path) -> Path:
     """`stackConfigDir` of the project (Pulumi's default: the program directory)."""
+    import yaml  # ~10 ms that `storagectl --help`, which imports this module, never needs
+
     try:
         data = yaml.safe_load((program_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 
 from storagectl.commands.console import eprint
 from storagectl.commands.errors import program_error
@@ -179,6 +178,8 @@ def check_aws(specs: dict[str, EnvironmentSpec], endpoint: str | None) -> Findin
 
 def check_policy_pack(pack_dir: Path) -> Finding:
     """The pack's Python environment, where `PulumiPolicy.yaml` says it is, has pulumi_policy."""
+    import yaml  # PyYAML when doctor runs: `--help` imports this module too
+
     try:
         data: Any = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -248,6 +249,8 @@ def check_kubeconfig(specs: dict[str, EnvironmentSpec]) -> list[Finding]:
 
 
 def _contexts(files: list[Path]) -> tuple[set[str], str | None]:
+    import yaml  # as in check_policy_pack: only when doctor runs
+
     names: set[str] = set()
     current: str | None = None
     for path in files:
