@@ -125,3 +125,21 @@ def test_verify_runs_its_checks_without_the_engine(tmp_path: Path) -> None:
 
 def test_plan_timeout_default_is_the_engines() -> None:
     assert options.DEFAULT_TIMEOUT_S == engine.DEFAULT_TIMEOUT_S
+
+
+def test_startup_benchmark_prints_one_row_per_command() -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "startup.py"), "--repeat", "1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    header, *rows = done.stdout.strip().splitlines()
+    # Every timed command exits 0: a crashing command would time nothing.
+    assert (done.returncode, header.split(), [row.split()[-1] for row in rows]) == (
+        0,
+        ["command", "wall", "s", "cpu", "s", "exit"],
+        ["0"] * 5,
+    )
