@@ -25,6 +25,7 @@ else 0.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import sys
@@ -115,7 +116,20 @@ def plan_all_command(
         eprint(f"wrote {output}")
     else:
         sys.stdout.write(text)
+    _skip_final_collection()
     return exit_code(results)
+
+
+def _skip_final_collection() -> None:
+    """Freeze every object now: the interpreter's last collection at exit skips them.
+
+    The command is done and the process about to exit. With the SDKs loaded (~300,000
+    tracked objects) that collection took 0.7 s of a 4 s `plan --all`; nothing the driver
+    holds needs a finalizer (output is flushed here, the workers are reaped).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    gc.freeze()
 
 
 def plan_stacks(
@@ -154,9 +168,18 @@ def warm_up(program_dir: Path) -> None:
     """
     from .policy.evaluate import load_pack
 
-    preload(sdk_modules(program_dir))
-    load_pack()
-    importlib.import_module("storagectl.report")
+    # Imports make hundreds of thousands of long-lived objects and almost no garbage: the
+    # collector would only walk them again and again (the warm-up took 1.6-1.9 s with it,
+    # 1.1-1.5 s without, best of four runs each on a shared 2-core machine).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        preload(sdk_modules(program_dir))
+        load_pack()
+        importlib.import_module("storagectl.report")
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _plan_job(
