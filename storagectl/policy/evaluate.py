@@ -238,15 +238,24 @@ def evaluate_plan(plan: Mapping[str, Any], config_file: Path | None = None) -> l
     pack = load_pack()
     rules = list(pack.REGISTRY)
     config = read_config(config_file, rules)
-    violations: list[dict[str, Any]] = []
     with _collector_paused():
-        graph = _Graph(plan)
-        for rule in rules:
-            setting = _settings(rule, config)
-            if setting.level == EnforcementLevel.DISABLED:
-                continue
-            for urn, message in _run(rule, graph, setting.properties):
-                violations.append(_violation(rule, setting.level, urn, message, graph, plan))
+        return _evaluate(plan, rules, config)
+
+
+def _evaluate(
+    plan: Mapping[str, Any], rules: list[Any], config: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    # The graph is freed (by reference counting) when this returns, before the collector
+    # is back: its first collection then walks the violations only, not every object
+    # evaluation made.
+    graph = _Graph(plan)
+    violations: list[dict[str, Any]] = []
+    for rule in rules:
+        setting = _settings(rule, config)
+        if setting.level == EnforcementLevel.DISABLED:
+            continue
+        for urn, message in _run(rule, graph, setting.properties):
+            violations.append(_violation(rule, setting.level, urn, message, graph, plan))
     return violations
 
 
