@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from storagectl.policy import PolicyConfigError, evaluate_plan, to_markdown, to_sarif
-from tests.policies.harness import PACK_DIR
+from storagectl.policy import PolicyConfigError, evaluate, evaluate_plan, to_markdown, to_sarif
+from tests.policies.harness import PACK_DIR, Registry
 
 KEY_TYPE = "aws:kms/key:Key"
 TAGS = {
@@ -242,8 +242,6 @@ def test_evaluation_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -
 
 
 def test_garbage_collector_is_restored_when_a_rule_fails(monkeypatch) -> None:
-    from storagectl.policy import evaluate
-
     def broken(*_args, **_kwargs):
         raise RuntimeError("rule failed")
 
@@ -277,6 +275,44 @@ def test_resources_are_judged_in_plan_order_whatever_their_types() -> None:
         if v["policy"] == "iam-policy-disallow-full-admin"
     ]
     assert found == [n for name in names for n in (name, f"{name}-role")]
+
+
+def test_each_stack_rule_sees_its_own_config(tmp_path: Path, monkeypatch) -> None:
+    # Stack rules with equal configs share their arguments (one stack index); a rule
+    # configured differently must still see its own values, and a rule true where the other
+    # is 1 is configured differently.
+    seen: dict[str, object] = {}
+    registry = Registry()
+    for name in ("alpha", "beta", "gamma", "delta"):
+
+        def check(args, report, name=name) -> None:
+            seen[name] = dict(args.get_config())
+
+        registry.stack_rule(
+            f"aws-probe-enforce-{name}",
+            "Checks that the probe sees its config.",
+            types=("*",),
+            remediation="None.",
+            config={"limit": {"default": 0}},
+        )(check)
+    config = tmp_path / "probe.json"
+    config.write_text(
+        json.dumps(
+            {
+                "aws-probe-enforce-alpha": {"limit": 1},
+                "aws-probe-enforce-delta": {"limit": True},
+            }
+        )
+    )
+    monkeypatch.setattr(evaluate.load_pack(), "REGISTRY", registry)
+    evaluate_plan(compliant_plan(), config)
+    assert seen == {
+        "alpha": {"limit": 1},
+        "beta": {"limit": 0},
+        "gamma": {"limit": 0},
+        "delta": {"limit": True},
+    }
+    assert seen["delta"]["limit"] is True
 
 
 def test_secret_values_never_reach_messages() -> None:
