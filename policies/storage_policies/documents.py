@@ -9,6 +9,7 @@ A document may be a JSON string or an object; `Statement` a single object or a l
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -74,16 +75,31 @@ def parse(document: Any) -> list[Statement] | None:
     """The statements of `document`, or None when it is not a readable policy document.
 
     Reading goes through the engine's proxies, so an unknown value anywhere inside the
-    document raises `UnknownValueError` instead of being judged.
+    document raises `UnknownValueError` instead of being judged. The statements of a JSON
+    text are shared between calls (they are frozen; do not modify their mappings).
     """
     if document is None:
         return None
     if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return None
-    plain = _plain(document)
+        statements = _parse_text(document)
+        return None if statements is None else list(statements)
+    return _statements(_plain(document))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(text: str) -> tuple[Statement, ...] | None:
+    """`parse` of a JSON text, remembered: several rules read each policy document (IAM.1,
+    IAM.21, KMS.1, cross-environment grants, replication roles...), and a plain JSON text
+    holds no unknown value, so its statements depend on the text alone."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    statements = _statements(_plain(document))
+    return None if statements is None else tuple(statements)
+
+
+def _statements(plain: Any) -> list[Statement] | None:
     if not isinstance(plain, dict):
         return None
     return [_statement(raw) for raw in as_list(plain.get("Statement")) if isinstance(raw, dict)]
@@ -118,8 +134,19 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(item) for item in as_list(value) if item is not None)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """Deep-copy proxies into plain dicts/lists (reading every value, so unknowns raise)."""
+    kind = type(value)
+    # Decoded JSON is plain: its exact types skip the (slow) ABC checks below.
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {str(key): _plain(item) for key, item in value.items()}
+    if kind is list:
+        return [_plain(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): _plain(value[key]) for key in value}
     if isinstance(value, Sequence) and not isinstance(value, str):

@@ -7,6 +7,7 @@ encrypted with a key of the replica's own region.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,7 +15,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, Stac
 from pulumi_policy.proxy import UnknownValueError
 
 from . import tokens
-from .graph import dependents, each_decidable, of_type
+from .graph import each_decidable, of_type, satellites
 from .props import arn_region, as_list, as_mapping, first, is_true
 from .registry import REGISTRY, Report
 
@@ -35,7 +36,68 @@ def _known(props: Mapping[str, Any], key: str) -> Any:
         return None
 
 
-def _scaled(table: PolicyResource, args: StackValidationArgs) -> list[tuple[str | None, str]]:
+class _Scaling:
+    """The stack's DynamoDB autoscaling targets and policies, indexed once per validation.
+
+    Each table used to scan every target and, per target, every policy: quadratic in an
+    estate of many tables. Built on first use, so a stack whose tables are all on-demand
+    never reads a target; an unknown `serviceNamespace` stops every provisioned table's
+    check, exactly as reading it per table did.
+    """
+
+    def __init__(self, args: StackValidationArgs) -> None:
+        self.args = args
+        self._built = False
+        self._error: UnknownValueError | None = None
+        self.candidates: list[PolicyResource] = []
+        self.resource_ids: list[str | None] = []
+        self.by_urn: dict[str, list[int]] = {}
+        self.positions: dict[int, int] = {}
+        self.sorted_ids: list[tuple[str, int]] = []
+        self.policy_keys: set[tuple[str, str]] = set()
+
+    def build(self) -> None:
+        """Index the targets and policies, or raise what reading them raised."""
+        if self._error is not None:
+            raise self._error
+        if self._built:
+            return
+        try:
+            self.candidates = [
+                t
+                for t in of_type(self.args, tokens.APPAUTOSCALING_TARGET)
+                if str(t.props.get("serviceNamespace") or "") == "dynamodb"
+            ]
+        except UnknownValueError as exc:
+            self._error = exc
+            raise
+        for position, target in enumerate(self.candidates):
+            resource_id = _known(target.props, "resourceId")
+            rid = str(resource_id) if isinstance(resource_id, str) else None
+            self.resource_ids.append(rid)
+            self.by_urn.setdefault(target.urn, []).append(position)
+            self.positions[id(target)] = position
+            if rid:
+                self.sorted_ids.append((rid, position))
+        self.sorted_ids.sort()
+        for policy in of_type(self.args, tokens.APPAUTOSCALING_POLICY):
+            key = (_known(policy.props, "resourceId"), _known(policy.props, "scalableDimension"))
+            if isinstance(key[0], str) and isinstance(key[1], str):
+                self.policy_keys.add((key[0], key[1]))
+        self._built = True
+
+    def named(self, prefix: str) -> list[int]:
+        """Positions of the targets whose resource id starts with `prefix`."""
+        # Ids sharing a prefix are neighbours in sorted order: bisect to the first one.
+        found: list[int] = []
+        index = bisect.bisect_left(self.sorted_ids, (prefix, -1))
+        while index < len(self.sorted_ids) and self.sorted_ids[index][0].startswith(prefix):
+            found.append(self.sorted_ids[index][1])
+            index += 1
+        return found
+
+
+def _scaled(table: PolicyResource, scaling: _Scaling) -> list[tuple[str | None, str]]:
     """(resource id or None if unknown, scalable dimension) of the table's scaled targets.
 
     A target belongs to the table when its `resourceId` depends on the table (known even in
@@ -44,38 +106,33 @@ def _scaled(table: PolicyResource, args: StackValidationArgs) -> list[tuple[str 
     """
     name = _known(table.props, "name")
     prefix = f"table/{name}" if isinstance(name, str) and name else None
-    candidates = [
-        t
-        for t in of_type(args, tokens.APPAUTOSCALING_TARGET)
-        if str(t.props.get("serviceNamespace") or "") == "dynamodb"
-    ]
-    linked_urns = {t.urn for t in dependents(table, candidates, "resourceId")}
-    policies = of_type(args, tokens.APPAUTOSCALING_POLICY)
+    scaling.build()
+    args = scaling.args
+    linked_urns = {
+        target.urn
+        for target in satellites(table, args, tokens.APPAUTOSCALING_TARGET, "resourceId")
+        if id(target) in scaling.positions
+    }
+    mine = {position for urn in linked_urns for position in scaling.by_urn[urn]}
+    if prefix:
+        mine.update(scaling.named(prefix))
     scaled: list[tuple[str | None, str]] = []
-    for target in candidates:
-        resource_id = _known(target.props, "resourceId")
-        rid = str(resource_id) if isinstance(resource_id, str) else None
-        if target.urn not in linked_urns and not (prefix and rid and rid.startswith(prefix)):
-            continue
+    for position in sorted(mine):
+        target = scaling.candidates[position]
+        rid = scaling.resource_ids[position]
         dimension = str(target.props.get("scalableDimension"))
-        named = [
-            p
-            for p in policies
-            if rid is not None
-            and (_known(p.props, "resourceId"), _known(p.props, "scalableDimension"))
-            == (rid, dimension)
-        ]
-        if dependents(target, policies, "resourceId") or named:
+        named = rid is not None and (rid, dimension) in scaling.policy_keys
+        if satellites(target, args, tokens.APPAUTOSCALING_POLICY, "resourceId") or named:
             scaled.append((rid, dimension))
     return scaled
 
 
-def _unscaled(table: PolicyResource, args: StackValidationArgs) -> list[str]:
+def _unscaled(table: PolicyResource, scaling: _Scaling) -> list[str]:
     """Capacity dimensions of a provisioned table (and its global indexes) nothing scales.
 
     Index targets whose resource id is still unknown count for any index of the table.
     """
-    scaled = _scaled(table, args)
+    scaled = _scaled(table, scaling)
     indexes = [
         str(first(i).get("name")) for i in as_list(table.props.get("globalSecondaryIndexes"))
     ]
@@ -123,10 +180,12 @@ def _unscaled(table: PolicyResource, args: StackValidationArgs) -> list[str]:
     "`table/<name>` resource ids.",
 )
 def _autoscaling(args: StackValidationArgs, report: Report) -> None:
+    scaling = _Scaling(args)
+
     def check(table: PolicyResource) -> None:
         if not _provisioned(table.props):
             return
-        missing = _unscaled(table, args)
+        missing = _unscaled(table, scaling)
         if missing:
             report(
                 f"Table {table.name} has provisioned capacity nothing scales "

@@ -19,7 +19,7 @@ from pulumi_policy import (
 )
 
 from . import tokens
-from .graph import each_decidable, linked, of_type
+from .graph import each_decidable, linked, of_type, satellites
 from .props import as_int, as_list, has, is_false, is_true, objects, version_tuple
 from .registry import REGISTRY, Report
 
@@ -486,18 +486,10 @@ def _cluster_logs(args: ResourceValidationArgs, report: Report) -> None:
     causes=("clusterInstance:availabilityZone",),
 )
 def _cluster_multi_az(args: StackValidationArgs, report: Report) -> None:
-    members = of_type(args, tokens.RDS_CLUSTER_INSTANCE)
-
     def check(cluster: PolicyResource) -> None:
         if has(cluster.props, "dbClusterInstanceClass"):
             return
-        instances = [
-            m
-            for m in members
-            if any(
-                d.urn == cluster.urn for d in m.property_dependencies.get("clusterIdentifier", [])
-            )
-        ]
+        instances = satellites(cluster, args, tokens.RDS_CLUSTER_INSTANCE, "clusterIdentifier")
         zones = {
             m.props.get("availabilityZone") for m in instances if has(m.props, "availabilityZone")
         }

@@ -17,7 +17,7 @@ from pulumi_policy import (
 )
 
 from . import documents, tokens
-from .graph import dependents, each_decidable, linked, of_type, region, satellites
+from .graph import each_decidable, linked, of_type, region, satellites
 from .props import arn_region, environment, first, is_true, objects
 from .registry import REGISTRY, Report
 
@@ -199,10 +199,9 @@ def role_statements(role: PolicyResource, args: StackValidationArgs) -> list[doc
     """Every statement granted to `role`: inline, role policies and attached managed ones."""
     docs = [entry.get("policy") for entry in objects(role.props.get("inlinePolicies"))]
     docs += [
-        rp.props.get("policy")
-        for rp in dependents(role, of_type(args, tokens.IAM_ROLE_POLICY), "role")
+        rp.props.get("policy") for rp in satellites(role, args, tokens.IAM_ROLE_POLICY, "role")
     ]
-    for attachment in dependents(role, of_type(args, tokens.IAM_ROLE_POLICY_ATTACHMENT), "role"):
+    for attachment in satellites(role, args, tokens.IAM_ROLE_POLICY_ATTACHMENT, "role"):
         docs += [p.props.get("policy") for p in linked(attachment, "policyArn", tokens.IAM_POLICY)]
     return [s for doc in docs for s in documents.parse(doc) or []]
 

@@ -14,7 +14,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
 from . import documents, tokens
-from .graph import dependents, each_decidable, linked, of_type, satellites
+from .graph import each_decidable, linked, of_type, satellites
 from .props import as_int, first, has, is_false, is_true, objects, version_tuple
 from .registry import REGISTRY, Report
 
@@ -91,8 +91,6 @@ def _ignores_version(resource: PolicyResource) -> bool:
     causes=("engineVersion:minor-pin",),
 )
 def _pinned_minor(args: StackValidationArgs, report: Report) -> None:
-    members = of_type(args, tokens.RDS_CLUSTER_INSTANCE)
-
     def check(resource: PolicyResource) -> None:
         if _ignores_version(resource):
             return
@@ -110,7 +108,7 @@ def _pinned_minor(args: StackValidationArgs, report: Report) -> None:
         elif kind in tokens.RDS_CLUSTER:
             # Aurora applies minor upgrades through its instances' setting; Multi-AZ DB
             # clusters (db_cluster_instance_class) through their own, on by default.
-            own = dependents(resource, members, "clusterIdentifier")
+            own = satellites(resource, args, tokens.RDS_CLUSTER_INSTANCE, "clusterIdentifier")
             multi_az = has(resource.props, "dbClusterInstanceClass")
             upgrades = _auto_minor(resource.props, multi_az) or any(
                 _auto_minor(m.props, True) for m in own

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from storagectl.policy import PolicyConfigError, evaluate_plan, to_markdown, to_sarif
-from tests.policies.harness import PACK_DIR
+from storagectl.policy import PolicyConfigError, evaluate, evaluate_plan, to_markdown, to_sarif
+from tests.policies.harness import PACK_DIR, Registry
 
 KEY_TYPE = "aws:kms/key:Key"
 TAGS = {
@@ -34,6 +35,7 @@ SCOPED = json.dumps(
         ]
     }
 )
+FULL_ADMIN = json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 KEY_POLICY = json.dumps(
     {
         "Statement": [
@@ -226,6 +228,91 @@ def test_stack_rules_report_the_resource_they_judge() -> None:
     assert [(v["urn"], v["name"], v["type"]) for v in found] == [
         (bucket, "logs", "aws:s3/bucket:Bucket")
     ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_evaluation_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        evaluate_plan(weakened_plan(), None)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_garbage_collector_is_restored_when_a_rule_fails(monkeypatch) -> None:
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("rule failed")
+
+    monkeypatch.setattr(evaluate, "_run", broken)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        evaluate_plan(weakened_plan(), None)
+    assert gc.isenabled()
+
+
+def test_resources_are_judged_in_plan_order_whatever_their_types() -> None:
+    plan = compliant_plan()
+    policy = plan["resources"][3]
+    plan["resources"] = plan["resources"][:3]
+    names = ["b-reader", "a-reader", "c-reader"]
+    for name in names:
+        plan["resources"].append({**copy.deepcopy(policy), "urn": f"{POLICY}-{name}", "name": name})
+        # A role between the policies: both types are judged by the same rule.
+        plan["resources"].append(
+            _resource(
+                f"urn:pulumi:prod::backend-storage::aws:iam/role:Role::{name}-role",
+                "aws:iam/role:Role",
+                f"{name}-role",
+                {"inlinePolicies": [{"name": "full", "policy": FULL_ADMIN}], "tags": TAGS},
+            )
+        )
+        plan["resources"][-2]["inputs"]["policy"] = FULL_ADMIN
+    found = [
+        v["name"]
+        for v in evaluate_plan(plan, None)
+        if v["policy"] == "iam-policy-disallow-full-admin"
+    ]
+    assert found == [n for name in names for n in (name, f"{name}-role")]
+
+
+def test_each_stack_rule_sees_its_own_config(tmp_path: Path, monkeypatch) -> None:
+    # Stack rules with equal configs share their arguments (one stack index); a rule
+    # configured differently must still see its own values, and a rule true where the other
+    # is 1 is configured differently.
+    seen: dict[str, object] = {}
+    registry = Registry()
+    for name in ("alpha", "beta", "gamma", "delta"):
+
+        def check(args, report, name=name) -> None:
+            seen[name] = dict(args.get_config())
+
+        registry.stack_rule(
+            f"aws-probe-enforce-{name}",
+            "Checks that the probe sees its config.",
+            types=("*",),
+            remediation="None.",
+            config={"limit": {"default": 0}},
+        )(check)
+    config = tmp_path / "probe.json"
+    config.write_text(
+        json.dumps(
+            {
+                "aws-probe-enforce-alpha": {"limit": 1},
+                "aws-probe-enforce-delta": {"limit": True},
+            }
+        )
+    )
+    monkeypatch.setattr(evaluate.load_pack(), "REGISTRY", registry)
+    evaluate_plan(compliant_plan(), config)
+    assert seen == {
+        "alpha": {"limit": 1},
+        "beta": {"limit": 0},
+        "gamma": {"limit": 0},
+        "delta": {"limit": True},
+    }
+    assert seen["delta"]["limit"] is True
 
 
 def test_secret_values_never_reach_messages() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from pulumi_policy import Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from tests.policies.harness import PACK_DIR, REGISTRY, Registry, tokens
 
@@ -85,6 +86,35 @@ def test_rule_is_documented(rule) -> None:
         re.fullmatch(r"(S3|RDS|ElastiCache|KMS|IAM|DynamoDB|DocumentDB)\.\d+|BS\.\d+", c)
         for c in rule.controls
     )
+
+
+class _Untouchable(Mapping):
+    """Props that fail the test when a rule reads them."""
+
+    def __getitem__(self, key: object) -> object:
+        raise AssertionError(f"read {key!r}")
+
+    def __iter__(self) -> Iterator[str]:
+        raise AssertionError("iterated")
+
+    def __len__(self) -> int:
+        raise AssertionError("measured")
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if not r.is_stack_rule], ids=lambda r: r.name)
+def test_resource_rule_judges_only_its_declared_types(rule) -> None:
+    # The offline evaluator calls a resource rule only for resources of
+    # `Rule.resource_types` (storagectl/policy/evaluate.py `_judged`): that is only the
+    # same result if the rule neither reads nor reports any other type.
+    assert rule.resource_types
+    other = "aws:sns/topic:Topic"
+    assert other not in rule.resource_types
+    args = ResourceValidationArgs(
+        other, _Untouchable(), f"urn:pulumi:prod::p::{other}::t", "t", None, None, {}
+    )
+    found: list[str] = []
+    rule.policy.validate(args, lambda message, urn=None: found.append(message))
+    assert found == []
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)

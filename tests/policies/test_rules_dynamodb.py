@@ -205,3 +205,42 @@ def test_unknown_resource_ids_in_preview_still_decide() -> None:
     assert run_stack(AUTOSCALING, preview(scaled_stack(PROVISIONED))) == []
     (only,) = run_stack(AUTOSCALING, preview(scaled_stack(PROVISIONED, ("index", "Read"))))
     assert "index by-customer reads" in only[1]
+
+
+def add_scaled_table(stack: Stack, name: str, *, linked: bool, skip: tuple[str, str] | None):
+    """A provisioned table `name` with a target and a policy per dimension (`skip` left out),
+    matched to the table by dependency when `linked`, else by `table/<name>` ids only."""
+    owner = stack.add(TABLE, name, {**PROVISIONED, "name": name})
+    for resource_id, kind in (
+        (f"table/{name}", "table"),
+        (f"table/{name}/index/by-customer", "index"),
+    ):
+        for direction in ("Read", "Write"):
+            props = {
+                "serviceNamespace": "dynamodb",
+                "resourceId": resource_id,
+                "scalableDimension": f"dynamodb:{kind}:{direction}CapacityUnits",
+            }
+            label = f"{name}-{kind}-{direction.lower()}"
+            target = stack.add(
+                TARGET, f"{label}-target", props, deps={"resourceId": [owner]} if linked else None
+            )
+            if (kind, direction) != skip:
+                stack.add(
+                    POLICY,
+                    f"{label}-policy",
+                    {**props, "policyType": "TargetTrackingScaling"},
+                    deps={"resourceId": [target]} if linked else None,
+                )
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["by-dependency", "by-name"])
+def test_each_of_many_tables_is_judged_by_its_own_targets(linked: bool) -> None:
+    stack = Stack()
+    for n in range(12):
+        skip = ("table", "Write") if n == 7 else None
+        add_scaled_table(stack, f"backend-storage-prod-t{n:02}", linked=linked, skip=skip)
+    found = run_stack(AUTOSCALING, stack)
+    assert [(urn.rsplit("::", 1)[-1], "table writes" in message) for urn, message in found] == [
+        ("backend-storage-prod-t07", True)
+    ]
