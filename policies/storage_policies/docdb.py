@@ -6,7 +6,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, Stac
 
 from . import tokens
 from .graph import each_decidable, linked, of_type
-from .props import as_int, as_list, is_true
+from .props import as_int, as_list, is_true, objects, shown
 from .registry import REGISTRY, Report
 
 _CLUSTER = tokens.DOCDB_CLUSTER
@@ -126,9 +126,12 @@ def _deletion_protection(args: ResourceValidationArgs, report: Report) -> None:
     notes="A group that does not set `tls` keeps the family default, enabled.",
 )
 def _tls(args: ResourceValidationArgs, report: Report) -> None:
-    for parameter in as_list(args.props.get("parameters")):
-        if str(parameter.get("name")) == "tls" and str(parameter.get("value")) != "enabled":
+    # An entry that is not an object names no parameter, so it cannot turn TLS off (the API
+    # refuses it); a `tls` value other than "enabled", of any shape, fails.
+    for parameter in objects(args.props.get("parameters")):
+        value = shown(parameter.get("value"))
+        if str(parameter.get("name")) == "tls" and value != "enabled":
             report(
-                f"Parameter group {args.name} sets tls={parameter.get('value')}, letting clients "
+                f"Parameter group {args.name} sets tls={value}, letting clients "
                 'connect without TLS; set tls to "enabled".'
             )

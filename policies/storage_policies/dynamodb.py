@@ -16,7 +16,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import tokens
 from .graph import each_decidable, of_type, satellites
-from .props import arn_region, as_list, as_mapping, first, is_true
+from .props import arn_region, as_list, as_mapping, first, is_true, shown
 from .registry import REGISTRY, Report
 
 _TABLE = tokens.DYNAMODB_TABLE
@@ -134,7 +134,7 @@ def _unscaled(table: PolicyResource, scaling: _Scaling) -> list[str]:
     """
     scaled = _scaled(table, scaling)
     indexes = [
-        str(first(i).get("name")) for i in as_list(table.props.get("globalSecondaryIndexes"))
+        shown(first(i).get("name")) for i in as_list(table.props.get("globalSecondaryIndexes"))
     ]
     missing = [
         f"table {direction.lower()}s"
@@ -258,7 +258,7 @@ def _customer_key(args: ResourceValidationArgs, report: Report) -> None:
         )
         return
     bare = [
-        str(first(r).get("regionName"))
+        shown(first(r).get("regionName"))
         for r in as_list(props.get("replicas"))
         if not first(r).get("kmsKeyArn")
     ]
@@ -304,7 +304,8 @@ def _replica_key_region(args: ResourceValidationArgs, report: Report) -> None:
     for replica in as_list(props.get("replicas")):
         entry = first(replica)
         region, key = entry.get("regionName"), arn_region(entry.get("kmsKeyArn"))
-        if key and region and key != str(region):
-            wrong.append(f"the replica in {region} uses a key of {key}")
+        # A region that is not a name (a list, an object) is no key's region: it fails.
+        if key and region and key != shown(region):
+            wrong.append(f"the replica in {shown(region)} uses a key of {key}")
     if wrong:
         report(f"Table {args.name}: {'; '.join(wrong)}; use a key of each copy's own region.")

@@ -9,6 +9,7 @@ the exception, they only normalise the shapes the engine sends.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -74,17 +75,68 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
 
 
 def as_int(value: Any) -> int | None:
-    """An int for an int or a numeric string; None otherwise."""
+    """An int for an int or a numeric string; None otherwise.
+
+    NaN and infinities (a float, or a string such as ``"nan"`` or ``"1e999"``) are not a
+    number of days or seconds either: None, like any other non-number (``int()`` of them
+    raised ValueError or OverflowError inside the rule).
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return int(value)
+    if isinstance(value, int):
+        return value
     if isinstance(value, str):
         try:
-            return int(float(value))
+            value = float(value)
         except ValueError:
             return None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None
     return None
+
+
+#: How much of a wrong-shaped value a violation message shows (`shown`).
+_SHOWN_CHARS = 60
+_SHOWN_ITEMS = 8
+_SHOWN_DEPTH = 4
+
+
+def shown(value: Any) -> str:
+    """`value` as a violation message prints it: a scalar as ``str()`` does, a list or an
+    object (where the provider sends a scalar) as compact JSON, cut at 60 characters.
+
+    ``str()`` of the engine's proxies is their memory address (``<pulumi_policy.proxy.
+    _ListProxy object at 0x7f...>``): different on every run, so a finding could never be
+    matched between two plans, and it says nothing about the value. Unknown values inside
+    show as the plan's ``[unknown]`` marker instead of stopping the rule.
+    """
+    if isinstance(value, str) or not isinstance(value, Mapping | Sequence):
+        return str(value)
+    text = json.dumps(_plain_for_message(value, 0), ensure_ascii=False, default=str)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+def _plain_for_message(value: Any, depth: int) -> Any:
+    if isinstance(value, str) or not isinstance(value, Mapping | Sequence):
+        return value
+    if depth >= _SHOWN_DEPTH:
+        return "…"
+    # Only the first few items: the message is cut at 60 characters anyway.
+    if isinstance(value, Mapping):
+        keys = list(value)
+        plain = {str(key): _known_item(value, key, depth) for key in keys[:_SHOWN_ITEMS]}
+        if len(keys) > _SHOWN_ITEMS:
+            plain["…"] = "…"
+        return plain
+    items = [_known_item(value, i, depth) for i in range(min(len(value), _SHOWN_ITEMS))]
+    return [*items, "…"] if len(value) > _SHOWN_ITEMS else items
+
+
+def _known_item(container: Any, key: Any, depth: int) -> Any:
+    try:
+        return _plain_for_message(container[key], depth + 1)
+    except UnknownValueError:
+        return "[unknown]"
 
 
 def first(value: Any) -> Mapping[str, Any]:

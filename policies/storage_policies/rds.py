@@ -490,12 +490,14 @@ def _cluster_multi_az(args: StackValidationArgs, report: Report) -> None:
         if has(cluster.props, "dbClusterInstanceClass"):
             return
         instances = satellites(cluster, args, tokens.RDS_CLUSTER_INSTANCE, "clusterIdentifier")
+        # Only a zone name places an instance: a pin of another shape (a list, an object)
+        # shows no second zone, so it cannot make the cluster multi-AZ.
         zones = {
-            m.props.get("availabilityZone") for m in instances if has(m.props, "availabilityZone")
+            zone for m in instances if isinstance(zone := m.props.get("availabilityZone"), str)
         }
         # Instances without an explicit zone are spread by RDS; pinned ones must differ.
         if len(instances) < 2 or (
-            len(zones) == 1 and all(has(m.props, "availabilityZone") for m in instances)
+            len(zones) <= 1 and all(has(m.props, "availabilityZone") for m in instances)
         ):
             report(
                 f"DB cluster {cluster.name} has {len(instances)} instance(s) in one Availability "

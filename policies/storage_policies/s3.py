@@ -22,7 +22,7 @@ from pulumi_policy import (
 from . import documents, tokens
 from .accounts import account_of, owner_accounts
 from .graph import each_decidable, linked, of_type, region, satellites
-from .props import as_list, first, is_true, objects
+from .props import as_list, first, is_true, objects, shown
 from .registry import REGISTRY, Report
 
 _PUBLIC_GROUP_URIS = (
@@ -120,13 +120,15 @@ def _uses_acls(bucket: PolicyResource, args: StackValidationArgs) -> str | None:
     """Why the bucket relies on ACLs for access, or None when it does not."""
     for ownership in satellites(bucket, args, tokens.S3_OWNERSHIP):
         setting = first(ownership.props.get("rule")).get("objectOwnership")
+        # Only BucketOwnerEnforced disables ACLs; any other value, a list or an object
+        # included (no S3 setting), leaves them in effect as far as anyone can tell.
         if setting != "BucketOwnerEnforced":
-            return f"object ownership is {setting}"
+            return f"object ownership is {shown(setting)}"
     canned = [sat.props.get("acl") for sat in satellites(bucket, args, tokens.S3_ACL)]
     canned.append(bucket.props.get("acl"))
     for acl in canned:
         if acl not in (None, "private"):
-            return f"it sets the canned ACL {acl}"
+            return f"it sets the canned ACL {shown(acl)}"
     for sat in satellites(bucket, args, tokens.S3_ACL):
         policy = first(sat.props.get("accessControlPolicy"))
         owner = first(policy.get("owner")).get("id")

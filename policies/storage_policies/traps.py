@@ -15,7 +15,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, Stac
 
 from . import documents, tokens
 from .graph import each_decidable, linked, of_type, satellites
-from .props import as_int, first, has, is_false, is_true, objects, version_tuple
+from .props import as_int, first, has, is_false, is_true, objects, shown, version_tuple
 from .registry import REGISTRY, Report
 
 # --- engine version pinned to a minor while minor upgrades are automatic ------------------
@@ -179,7 +179,7 @@ def _prefix(rule: Mapping[str, Any]) -> str:
         prefix = first(rule_filter.get("and")).get("prefix")
     if prefix is None:
         prefix = rule.get("prefix")
-    return str(prefix or "")
+    return shown(prefix or "")
 
 
 def _expirations(bucket: PolicyResource, args: StackValidationArgs) -> list[tuple[str, int]]:
@@ -306,7 +306,7 @@ def _boolean_values(args: ResourceValidationArgs, report: Report) -> None:
         return
     for parameter in objects(args.props.get("parameters")):
         name = parameter.get("name")
-        value = str(parameter.get("value"))
+        value = shown(parameter.get("value"))
         if name in _BOOLEAN_MYSQL_PARAMETERS and value not in ("0", "1"):
             report(
                 f"Parameter group {args.name} sets {name}={value}; instance parameter groups "
