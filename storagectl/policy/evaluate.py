@@ -6,7 +6,9 @@ stack rules see every resource's *outputs* with parents and (property) dependenc
 resolved to `PolicyResource` objects. Plan markers are turned back into what the engine
 sends: ``"[unknown]"`` becomes the SDK's unknown sentinel, so reading it raises
 `UnknownValueError` inside the rule, which (as under `pulumi preview`) means "cannot judge
-yet", never a violation.
+yet", never a violation. Any other exception out of a rule is a `PolicyRuleError`: the plan
+fails with one line per failing rule, as `pulumi preview` fails when a pack's validation
+throws, instead of a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -35,13 +38,32 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown
 
 from .config import PolicyConfigError, read_policy_config
 
-__all__ = ["PolicyConfigError", "config_for_stack", "evaluate_plan", "load_pack", "read_config"]
+__all__ = [
+    "PolicyConfigError",
+    "PolicyRuleError",
+    "config_for_stack",
+    "evaluate_plan",
+    "load_pack",
+    "read_config",
+]
 
 #: The pack lives beside the driver; it is imported from there, never copied.
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 #: The plan contract's marker for a value unknown during preview.
 UNKNOWN_MARKER = "[unknown]"
 _STACK_TYPE = "pulumi:pulumi:Stack"
+#: How much of a failing rule's exception message its error line keeps.
+_EXCEPTION_CHARS = 200
+
+
+class PolicyRuleError(PolicyConfigError):
+    """Rules of the pack raised on this plan: one line per rule naming the rule, the resource
+    (resource rules) and the exception.
+
+    A `PolicyConfigError`, "the pack cannot judge this plan", so that every caller that
+    already ends with exit 2 and located lines on one (`plan` and `plan --all` through the
+    planner's ProgramError, `review`, `audit`) does the same here with no change.
+    """
 
 
 def load_pack() -> ModuleType:
@@ -146,6 +168,7 @@ class _Graph:
     """The plan's resources as the engine's analyzer objects, built once per evaluation."""
 
     def __init__(self, plan: Mapping[str, Any]) -> None:
+        self.stack_name = str(plan.get("stack", ""))
         self.resources: list[Mapping[str, Any]] = list(plan.get("resources", []))
         self.by_urn = {r["urn"]: r for r in self.resources}
         # Plan positions per type token: a resource rule is run over the resources of its
@@ -269,13 +292,56 @@ def _evaluate(
     # evaluation made.
     graph = _Graph(plan)
     violations: list[dict[str, Any]] = []
+    failures: list[str] = []
     for rule in rules:
         setting = _settings(rule, config)
         if setting.level == EnforcementLevel.DISABLED:
             continue
-        for urn, message in _run(rule, graph, setting.properties):
+        try:
+            found = _run(rule, graph, setting.properties)
+        except _RuleFailed as failed:
+            # The other rules still run: one error line per broken rule, all in one plan.
+            failures.append(_failure_line(rule.name, failed, plan))
+            continue
+        for urn, message in found:
             violations.append(_violation(rule, setting.level, urn, message, graph, plan))
+    if failures:
+        raise PolicyRuleError(failures)
     return violations
+
+
+class _RuleFailed(Exception):
+    """A rule raised something other than UnknownValueError; `where` is what it judged."""
+
+    def __init__(self, where: str, error: Exception) -> None:
+        super().__init__(where)
+        self.where = where
+        self.error = error
+
+
+def _failure_line(rule: str, failed: _RuleFailed, plan: Mapping[str, Any]) -> str:
+    """``policy rule R failed on <urn>: <Type>: <message>``, one line, secrets scrubbed.
+
+    The exception's text may quote a property value (``int()`` of a password, say): it goes
+    through the plan's own redactor (every credential-named value of the plan; Pulumi
+    secrets are already ``[secret]`` here), and is cut to one bounded line.
+    """
+    from ..plan import plan_redactor  # only a failing rule pays for the import
+
+    error = failed.error
+    text = " ".join(str(error).split())
+    if len(text) > _EXCEPTION_CHARS:
+        text = text[: _EXCEPTION_CHARS - 1] + "…"
+    detail = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    line = (
+        f"policy rule {rule} failed on {failed.where}: {detail} (a property shape the rule "
+        "does not handle, or a bug in the pack)"
+    )
+    return plan_redactor(dict(plan)).text(_CONTROL.sub(" ", line))
+
+
+#: Control characters (an exception may quote a value holding them) would break the line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @contextlib.contextmanager
@@ -315,13 +381,20 @@ def _run(rule: Any, graph: _Graph, properties: Mapping[str, Any]) -> list[tuple[
                 policy.validate(args, report)
             except UnknownValueError:
                 continue
+            except Exception as error:
+                raise _RuleFailed(resource["urn"], error) from error
         return found
 
     def report_stack(message: str, urn: str | None = None) -> None:
         found.append((urn, message))
 
-    with contextlib.suppress(UnknownValueError):
+    try:
         policy.validate(graph.stack_args(properties), report_stack)
+    except UnknownValueError:
+        pass
+    except Exception as error:
+        # A stack rule judges every resource at once: the stack is what it failed on.
+        raise _RuleFailed(f"stack {graph.stack_name}", error) from error
     return found
 
 
