@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from ..plan import redact_plan
+from ..plan import is_redacted, redact_plan
 from ..policy import to_markdown, to_sarif
 from ..policy.markdown import code
+from .jsontext import dumps_indented
 
 
 def render(plan: dict[str, Any], fmt: str, width: int | None = None) -> str:
     """The plan as text in `fmt` (table, json, markdown or sarif), always redacted.
 
-    `plan_stack` already returns a redacted plan; redacting again here (idempotent, tens of
-    milliseconds for prod) keeps any plan handed to a renderer from printing a credential.
+    `plan_stack` already returns a redacted plan; redacting again here keeps any plan
+    handed to a renderer from printing a credential. Only a plan that is exactly what
+    `redact_plan` returned (`is_redacted`: nothing added or changed since) is not redacted
+    again, since that would change nothing.
     """
-    plan = redact_plan(plan)
+    if not is_redacted(plan):
+        plan = redact_plan(plan)
     if fmt == "json":
-        return json.dumps(plan, indent=2, sort_keys=False) + "\n"
+        return dumps_indented(plan) + "\n"
     if fmt == "markdown":
         return markdown(plan)
     if fmt == "sarif":
-        return json.dumps(to_sarif(plan, plan.get("violations", [])), indent=2) + "\n"
+        return dumps_indented(to_sarif(plan, plan.get("violations", []))) + "\n"
     return table(plan, width)
 
 
