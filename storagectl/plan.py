@@ -247,7 +247,13 @@ def _redacted_resource(resource: Any, redactor: Redactor) -> Any:
     out: dict[str, Any] = {}
     for key, value in resource.items():
         if key not in _DATA_SECTIONS:
-            out[key] = redactor.scrub(value)
+            # `scrub`, without its walk for a string or what it keeps as it is (flags, None).
+            if type(value) is str:
+                out[key] = redactor.text(value)
+            elif isinstance(value, str | dict | list | tuple):
+                out[key] = redactor.scrub(value)
+            else:
+                out[key] = value
             continue
         out[key] = redactor.data(value)
         if isinstance(value, dict):

@@ -115,6 +115,7 @@ _WINDOW = 16
 # A truncated secret (`'s3cr3tpa...'`) is scrubbed when at least this much of it shows.
 _ELLIPSIS = re.compile(r"\.\.\.|…")
 _DEEPER = MAX_DEPTH + 1
+_CONTAINER_OR_TEXT = (dict, list, tuple, str)
 _MEMO_TEXT = 65_536
 _MEMO_ENTRIES = 1 << 18
 # A plan repeats the same strings thousands of times (types, regions, tags, ARNs): each
@@ -178,8 +179,24 @@ def is_credential_path(path: str) -> bool:
 
 def _pair_is_credential(entry: dict[Any, Any]) -> bool:
     """A `{name: "app.password", value: ...}` entry: its value is a credential."""
-    names = [value for field, value in entry.items() if _is_name_field(field)]
-    return bool(names) and any(is_credential_key(value) for value in names)
+    # Asked of every mapping of a plan: set operations in C answer "no name field here"
+    # for mappings whose keys were all seen before, without a call per key.
+    if not entry.keys() <= _KEYS_SEEN:
+        if len(_KEYS_SEEN) > _MEMO_ENTRIES:
+            _KEYS_SEEN.clear()
+            _NAME_KEYS.clear()
+        for field in entry:
+            if _is_name_field(field):
+                _NAME_KEYS.add(field)
+            _KEYS_SEEN.add(field)
+    if _NAME_KEYS.isdisjoint(entry):
+        return False
+    return any(is_credential_key(value) for field, value in entry.items() if field in _NAME_KEYS)
+
+
+_KEYS_SEEN: set[Any] = set()
+_NAME_KEYS: set[Any] = set()
+# Mapping keys met so far, and those of them that are name fields (`_is_name_field`).
 
 
 @functools.lru_cache(maxsize=8192)
@@ -290,8 +307,14 @@ class Redactor:
                 if under or type(value) is not str or collected.get(value, _DEEPER) > depth + 1:
                     self.collect(value, under, depth + 1)
         elif isinstance(data, list | tuple):
+            collected = self._collected
             for value in data:
-                self.collect(value, under_credential, depth + 1)
+                if (
+                    under_credential
+                    or type(value) is not str
+                    or collected.get(value, _DEEPER) > depth + 1
+                ):
+                    self.collect(value, under_credential, depth + 1)
         elif under_credential:
             self._learn(data, found=True)
         elif isinstance(data, str):
@@ -383,19 +406,39 @@ class Redactor:
         if isinstance(data, dict):
             pair = _pair_is_credential(data)
             text, string, inner = self.text, self._string, depth + 1
+            texts, strings = self._texts, self._strings
             out = {}
             for k, v in data.items():
                 under = _child_is_credential(k, pair, under_credential)
-                if isinstance(k, str):
+                # Inlined for the common cases: a key or plain string redacted before
+                # (the memos `text` and `_string` keep), a plain string within the bound.
+                if type(k) is str:
+                    done = texts.get(k)
+                    k = text(k) if done is None else done
+                elif isinstance(k, str):
                     k = text(k)
-                # Inlined for the common case: a plain string, within the depth bound.
-                if type(v) is str and not under and inner <= MAX_DEPTH:
-                    out[k] = string(v, inner)
+                kind = type(v)
+                if inner > MAX_DEPTH:
+                    out[k] = SECRET  # what `data` answers below the bound
+                elif kind is str and not under:
+                    done = strings.get(v)
+                    out[k] = string(v, inner) if done is None else done
+                elif v is None or kind is bool or (not under and kind in (int, float)):
+                    out[k] = v  # kept as they are (see below)
                 else:
                     out[k] = self.data(v, under, inner)
             return out
         if isinstance(data, list | tuple):
-            return [self.data(v, under_credential, depth + 1) for v in data]
+            inner = depth + 1
+            if under_credential or inner > MAX_DEPTH:
+                return [self.data(v, under_credential, inner) for v in data]
+            string, strings = self._string, self._strings
+            return [
+                (strings.get(v) or string(v, inner))
+                if type(v) is str
+                else self.data(v, False, inner)
+                for v in data
+            ]
         if isinstance(data, bool) or data is None:
             return data
         if under_credential and data not in ("", SECRET):
@@ -437,16 +480,33 @@ class Redactor:
         """
         if depth > MAX_DEPTH:
             return SECRET
+        inner, text, texts = depth + 1, self.text, self._texts
+        # Inlined for the common cases (a plan has hundreds of thousands of these values):
+        # an exact string, looked up in `text`'s memo first; a scalar, kept as it is.
         if isinstance(data, dict):
-            text, inner = self.text, depth + 1
-            return {
-                (text(k) if isinstance(k, str) else k): (
-                    text(v) if type(v) is str and inner <= MAX_DEPTH else self.scrub(v, inner)
-                )
-                for k, v in data.items()
-            }
+            if inner > MAX_DEPTH:
+                return {(text(k) if isinstance(k, str) else k): SECRET for k in data}
+            out = {}
+            for k, v in data.items():
+                if type(k) is str:
+                    k = texts.get(k) or text(k)
+                elif isinstance(k, str):
+                    k = text(k)
+                if type(v) is str:
+                    v = texts.get(v) or text(v)
+                elif isinstance(v, _CONTAINER_OR_TEXT):
+                    v = self.scrub(v, inner)
+                out[k] = v
+            return out
         if isinstance(data, list | tuple):
-            return [self.scrub(v, depth + 1) for v in data]
+            if inner > MAX_DEPTH:
+                return [SECRET for _ in data]
+            return [
+                (texts.get(v) or text(v))
+                if type(v) is str
+                else (self.scrub(v, inner) if isinstance(v, _CONTAINER_OR_TEXT) else v)
+                for v in data
+            ]
         if isinstance(data, str):
             return self.text(data)
         return data
@@ -545,14 +605,15 @@ def _window(word: str) -> str:
     if len(word) <= _WINDOW:
         return word
     last = len(word) - _WINDOW
-    # At most ~64 candidates: a long secret (a key file) must not cost a set per character.
-    starts = {*range(0, last + 1, max(1, last // 64)), last}
+    # At most ~64 candidates, a quarter window apart or more: a long secret (a key file)
+    # must not cost a set per character.
+    starts = {*range(0, last + 1, max(_WINDOW // 4, last // 64)), last}
     best = max(sorted(starts), key=lambda start: _randomness(word[start : start + _WINDOW]))
     return word[best : best + _WINDOW]
 
 
 def _randomness(text: str) -> int:
-    return len(set(text)) + sum(1 for char in text if char.isdigit() or char.isupper())
+    return len(set(text)) + sum(map(str.isdigit, text)) + sum(map(str.isupper, text))
 
 
 class _Fragments:
