@@ -44,13 +44,26 @@ def encode(run: ProgramRun) -> bytes:
         "program": str(run.program),
         "preview": run.preview,
         "registrations": [
-            {name: plain(getattr(reg, name)) for name in _REGISTRATION_FIELDS}
+            {name: getattr(reg, name) for name in _REGISTRATION_FIELDS}
             for reg in run.registrations
         ],
-        "stack_outputs": plain(run.stack_outputs),
+        "stack_outputs": run.stack_outputs,
         "log": [str(line) for line in run.log],
     }
-    return json.dumps(document, separators=(",", ":")).encode("utf-8")
+    try:
+        # One pass in C: `plain` is asked only for what JSON cannot carry. Every
+        # key is a string (the values came through the engine's protobuf Structs), so
+        # this writes exactly what the `plain` walk below would.
+        text = json.dumps(document, separators=(",", ":"), allow_nan=False, default=plain)
+    except (TypeError, ValueError):
+        # A non-finite float or a key JSON would spell differently: the careful walk.
+        document["registrations"] = [
+            {name: plain(value) for name, value in reg.items()}
+            for reg in document["registrations"]
+        ]
+        document["stack_outputs"] = plain(document["stack_outputs"])
+        text = json.dumps(document, separators=(",", ":"))
+    return text.encode("utf-8")
 
 
 def plain(value: Any) -> Any:

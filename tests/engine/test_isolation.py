@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 
 from storagectl.engine import ProgramError, ProgramExit, isolation, memory_limit_mb, run_program
 from storagectl.engine.completion import CompletionMonitor, Constructed, check_completed
 from storagectl.engine.mocks import EngineMocks
 from storagectl.engine.output import HEAD_BYTES, TAIL_BYTES, CapturedOutput
-from storagectl.engine.transport import TransportError, decode, encode
+from storagectl.engine.recorder import Registration
+from storagectl.engine.transport import TransportError, decode, encode, plain
 from tests.plans import REPO
 
 PROGRAMS = REPO / "tests" / "data" / "programs"
@@ -50,6 +54,46 @@ def test_recorded_run_survives_the_transport() -> None:
         run.project,
         {"greeting": "hello"},
         run.registrations,
+    )
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"unknown": Unknown(), "set": {"a"}, "bytes": b"x"},
+        {"nan": float("nan"), "inf": [float("-inf")]},
+    ],
+    ids=["values-json-cannot-carry", "non-finite-floats"],
+)
+def test_encoding_writes_what_the_plain_walk_writes(odd: dict[str, Any]) -> None:
+    # `encode` serializes in one C pass and falls back to the `plain` walk; both must
+    # give the same bytes for the same run.
+    run = run_program(PROGRAMS / "exports_only", "dev", {"aws:region": "eu-west-1"})
+    run.stack_outputs = {**run.stack_outputs, **odd}
+    run.registrations.append(
+        Registration(
+            urn="urn:pulumi:dev::p::t::n",
+            type="t",
+            name="n",
+            parent=None,
+            provider=None,
+            custom=True,
+            protect=False,
+            retain_on_delete=False,
+            delete_before_replace=False,
+            ignore_changes=[],
+            additional_secret_outputs=[],
+            dependencies=[],
+            property_dependencies={},
+            inputs=odd,
+            outputs=odd,
+        )
+    )
+    walked = json.loads(encode(run))
+    assert walked["stack_outputs"] == plain(run.stack_outputs)
+    assert (walked["registrations"][-1]["inputs"], walked["registrations"][-1]["outputs"]) == (
+        plain(odd),
+        plain(odd),
     )
 
 
