@@ -108,13 +108,14 @@ _MIN_KNOWN = 4
 # report would destroy it and reveal nothing a 3-character secret did not already.
 _MAX_LINE = 4096
 _MIN_FRAGMENT = 8
+# A truncated secret (`'s3cr3tpa...'`) is scrubbed when at least this much of it shows.
+_ELLIPSIS = re.compile(r"\.\.\.|…")
 _BLOCK = 4
 _WINDOW = 16
 _MAX_PATTERNS = 1024
 # The known-secret filter (`_KnownSecrets`) looks for blocks of `_BLOCK` characters (at
-# most `_MIN_KNOWN`) of one `_WINDOW`-character part of each secret.
-# A truncated secret (`'s3cr3tpa...'`) is scrubbed when at least this much of it shows.
-_ELLIPSIS = re.compile(r"\.\.\.|…")
+# most `_MIN_KNOWN`) of one `_WINDOW`-character part of each secret, and keeps at most
+# `_MAX_PATTERNS` small prefix trees.
 _DEEPER = MAX_DEPTH + 1
 _CONTAINER_OR_TEXT = (dict, list, tuple, str)
 _MEMO_TEXT = 65_536
