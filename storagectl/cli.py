@@ -5,27 +5,25 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from stackspec import SpecError, load_stack_file
-from stackspec.loader import stack_name
-
 from .commands.apply import apply
 from .commands.audit import audit
+from .commands.console import eprint
 from .commands.destroy import destroy
 from .commands.doctor import doctor
 from .commands.drift import drift
-from .commands.options import PolicyConfigOption
+from .commands.errors import program_error
+from .commands.options import DEFAULT_TIMEOUT_S, PolicyConfigOption
 from .commands.review import review
 from .commands.verify import verify
-from .engine import DEFAULT_TIMEOUT_S, Limits, ProgramError, check_timeout, memory_limit_mb
-from .planner import eprint, plan_stack
-from .policy.evaluate import PolicyConfigError, config_for_stack, load_pack, read_config
-from .report import render
-from .report.problems import problem_lines, stack_redactor
 from .workspace import find_program, stack_file, stack_path, stacks
+
+# Everything heavy (the spec models, the engine and the Pulumi SDK, the policy pack, the
+# renderers) is imported inside the command that uses it: `storagectl --help` and the
+# commands that need none of it start in a fraction of the time (benchmarks/startup.py).
 
 app = typer.Typer(
     add_completion=False,
@@ -62,9 +60,12 @@ def validate(
     The policy config each named stack is judged with (policies/config/ENV.json) is
     validated too, against the pack's rules.
     """
+    # The spec models (pydantic, jinja2) are validate's own cost, not every command's.
+    from stackspec import SpecError, load_stack_file
+
     try:
         program = find_program()
-    except ProgramError as exc:
+    except program_error() as exc:
         raise _fail([f"error: {exc}"]) from None
     names = targets or stacks(program)
     problems: list[str] = []
@@ -82,16 +83,37 @@ def validate(
                 f"{len(spec.applications)} applications)"
             )
         except SpecError as exc:
-            problems += problem_lines(exc.problems, stack_redactor(path))
-        except ProgramError as exc:
-            problems.append(stack_redactor(path).text(f"error: {exc}"))
+            problems += _problem_lines(exc.problems, path)
+        except program_error() as exc:
+            problems.append(_redacted(f"error: {exc}", path))
     problems += _policy_config_problems(names)
     if problems:
         raise _fail(problems)
 
 
+def _problem_lines(problems: list[Any], path: Path | None) -> list[str]:
+    """`file:line: key: problem` lines of a spec error, redacted as `plan` prints them."""
+    # The report package imports the engine and rich: only a stack file with errors pays.
+    from .report.problems import problem_lines, stack_redactor
+
+    return problem_lines(problems, stack_redactor(path))
+
+
+def _redacted(line: str, path: Path | None) -> str:
+    """`line` with the secrets of the stack file at `path` masked."""
+    from .report.problems import stack_redactor  # as in _problem_lines: the error path only
+
+    return stack_redactor(path).text(line)
+
+
 def _policy_config_problems(targets: list[str]) -> list[str]:
     """Problems of the shipped policy config of each stack in `targets`, as `plan` reads it."""
+    # The policy module imports pulumi_policy (and so the Pulumi SDK): validate pays for it
+    # here because the pack's rules are what a config is checked against.
+    from stackspec.loader import stack_name
+
+    from .policy.evaluate import PolicyConfigError, config_for_stack, load_pack, read_config
+
     problems: list[str] = []
     for target in targets:
         named = stack_name(Path(target)) if target.endswith((".yaml", ".yml")) else target
@@ -138,6 +160,14 @@ def plan(
 
     Exit 0 without mandatory violations, 1 with, 2 on invalid input or a failed program.
     """
+    # The engine, the policy pack and the renderers import pulumi: only `plan` pays for them.
+    from stackspec import SpecError
+
+    from .engine import Limits, ProgramError, check_timeout, memory_limit_mb
+    from .planner import plan_stack
+    from .report import render
+    from .report.problems import problem_lines, stack_redactor
+
     name = stack or env
     if name is None:
         raise _fail(

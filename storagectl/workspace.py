@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from .engine import ProgramError
-
 
 def find_program(start: Path | None = None) -> Path:
     """The nearest directory at or above `start` (default: cwd) with a Pulumi.yaml.
@@ -22,13 +18,15 @@ def find_program(start: Path | None = None) -> Path:
     bundled = Path(__file__).resolve().parents[1]
     if (bundled / "Pulumi.yaml").exists():
         return bundled
-    raise ProgramError(
+    raise _program_error(
         "no Pulumi.yaml here or above: run from the repository, or pass --program DIR"
     )
 
 
 def stack_dir(program_dir: Path) -> Path:
     """`stackConfigDir` of the project (Pulumi's default: the program directory)."""
+    import yaml  # ~10 ms that `storagectl --help`, which imports this module, never needs
+
     try:
         data = yaml.safe_load((program_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
@@ -47,7 +45,7 @@ def stack_file(program_dir: Path, stack: str) -> Path:
     path = stack_path(program_dir, stack)
     if not path.exists():
         known = ", ".join(stacks(program_dir)) or "none"
-        raise ProgramError(f"{path}: no such stack file (known stacks: {known})")
+        raise _program_error(f"{path}: no such stack file (known stacks: {known})")
     return path
 
 
@@ -56,3 +54,11 @@ def stacks(program_dir: Path) -> list[str]:
     return sorted(
         p.name[len("Pulumi.") : -len(".yaml")] for p in stack_dir(program_dir).glob("Pulumi.*.yaml")
     )
+
+
+def _program_error(message: str) -> Exception:
+    # The engine imports the Pulumi SDK (~0.3 s): `validate` and `verify` look for the
+    # program too, and only pay for the engine's ProgramError when there is one to raise.
+    from .engine import ProgramError
+
+    return ProgramError(message)

@@ -12,14 +12,10 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from stackspec import SpecError
+from storagectl.commands.console import eprint
 from storagectl.commands.options import PolicyConfigOption
 from storagectl.deploy.automation import DeployError, DeployRequest, EngineMissing, run
 from storagectl.deploy.targets import LimitError, resolve_limits
-from storagectl.engine import ProgramError
-from storagectl.planner import eprint, plan_stack
-from storagectl.policy.evaluate import PACK_DIR, config_for_stack
-from storagectl.report.problems import problem_lines, stack_redactor
 from storagectl.workspace import find_program, stack_file
 
 EXIT_VIOLATIONS, EXIT_INVALID, EXIT_ENGINE = 1, 2, 3
@@ -66,6 +62,13 @@ def apply(
     Exit 0 done, 1 mandatory violations (nothing deployed) or post-deploy checks failed,
     2 invalid input or no usable Pulumi CLI, 3 the engine failed.
     """
+    # The plan gate needs the engine, the spec models and the pack (pulumi): loaded on use.
+    from stackspec import SpecError
+    from storagectl.engine import ProgramError
+    from storagectl.planner import plan_stack
+    from storagectl.policy.evaluate import PACK_DIR, config_for_stack
+    from storagectl.report.problems import problem_lines, stack_redactor
+
     path: Path | None = None
     try:
         program_dir = find_program()

@@ -9,10 +9,7 @@ from typing import Annotated
 
 import typer
 
-from storagectl.audit import ExportError, audit_export
 from storagectl.commands.options import PolicyConfigOption
-from storagectl.policy import PolicyConfigError
-from storagectl.report import render
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
 
@@ -43,6 +40,11 @@ def audit(
 
     Exit 0 without mandatory violations, 1 with, 2 on an invalid export or policy config.
     """
+    # The pack and the renderers import pulumi_policy and rich: loaded when audit runs.
+    from storagectl.audit import ExportError, audit_export
+    from storagectl.policy import PolicyConfigError
+    from storagectl.report import render
+
     try:
         document = audit_export(state, policy_config)
     except (ExportError, PolicyConfigError) as exc:

@@ -16,12 +16,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from stackspec import SpecError, load_stack_file
+from storagectl.commands.console import eprint
 from storagectl.deploy.automation import DeployError, EngineMissing
 from storagectl.deploy.automation import destroy as engine_destroy
-from storagectl.engine import ProgramError
-from storagectl.planner import eprint, plan_stack
-from storagectl.report.problems import problem_lines, stack_redactor
 from storagectl.workspace import find_program, stack_file
 
 EXIT_OK, EXIT_REFUSED, EXIT_INVALID, EXIT_ENGINE = 0, 1, 2, 3
@@ -50,6 +47,12 @@ def destroy(
     Exit 0 destroyed (or previewed), 1 refused, 2 invalid input or no usable Pulumi CLI,
     3 the engine failed.
     """
+    # The spec models and the plan (engine, pulumi) are loaded when destroy runs.
+    from stackspec import SpecError, load_stack_file
+    from storagectl.engine import ProgramError
+    from storagectl.planner import plan_stack
+    from storagectl.report.problems import problem_lines, stack_redactor
+
     path: Path | None = None
     try:
         program_dir = find_program()

@@ -12,19 +12,18 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 
-from components.spec import EnvironmentSpec
-from stackspec import SpecError, load_stack_file
+from storagectl.commands.console import eprint
+from storagectl.commands.errors import program_error
 from storagectl.deploy.cli_version import CliProblem, min_version_text, pulumi_cli_version
-from storagectl.engine import ProgramError
-from storagectl.planner import eprint
-from storagectl.policy.evaluate import PACK_DIR
 from storagectl.redact import Redactor, is_credential_key
 from storagectl.workspace import find_program, stack_file, stacks
+
+if TYPE_CHECKING:
+    from components.spec import EnvironmentSpec
 
 OK, FIX, SKIP = "ok", "fix", "skipped"
 EXIT_OK, EXIT_FIX, EXIT_INVALID = 0, 1, 2
@@ -53,11 +52,14 @@ def doctor(
 
     Exit 0 all good, 1 something to fix, 2 invalid input.
     """
+    # The policy module imports pulumi_policy: loaded when doctor runs, not at start-up.
+    from storagectl.policy.evaluate import PACK_DIR
+
     try:
         program_dir = find_program()
         names = envs or stacks(program_dir)
         paths = {name: stack_file(program_dir, name) for name in names}
-    except ProgramError as exc:
+    except program_error() as exc:
         eprint(f"error: {exc}")
         raise typer.Exit(EXIT_INVALID) from None
     findings: list[Finding] = []
@@ -119,6 +121,8 @@ def check_login(program_dir: Path) -> Finding:
 
 def check_stack_file(name: str, path: Path) -> tuple[Finding, EnvironmentSpec | None]:
     """The stack file loads and validates."""
+    from stackspec import SpecError, load_stack_file  # the spec models: only when checked
+
     try:
         spec = load_stack_file(path)
     except SpecError as exc:
@@ -174,6 +178,8 @@ def check_aws(specs: dict[str, EnvironmentSpec], endpoint: str | None) -> Findin
 
 def check_policy_pack(pack_dir: Path) -> Finding:
     """The pack's Python environment, where `PulumiPolicy.yaml` says it is, has pulumi_policy."""
+    import yaml  # PyYAML when doctor runs: `--help` imports this module too
+
     try:
         data: Any = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -243,6 +249,8 @@ def check_kubeconfig(specs: dict[str, EnvironmentSpec]) -> list[Finding]:
 
 
 def _contexts(files: list[Path]) -> tuple[set[str], str | None]:
+    import yaml  # as in check_policy_pack: only when doctor runs
+
     names: set[str] = set()
     current: str | None = None
     for path in files:

@@ -12,22 +12,20 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from storagectl.commands.console import eprint
+from storagectl.commands.errors import program_error
 from storagectl.commands.options import PolicyConfigOption
-from storagectl.deploy.automation import DeployError, EngineMissing, ResourceChange
+from storagectl.deploy.automation import DeployError, EngineMissing
 from storagectl.deploy.automation import drift as engine_drift
-from storagectl.engine import ProgramError
-from storagectl.planner import eprint
-from storagectl.policy.evaluate import PACK_DIR, config_for_stack
-from storagectl.policy.markdown import table_cell
 from storagectl.redact import Redactor
 from storagectl.workspace import find_program, stack_file
+
+if TYPE_CHECKING:
+    from storagectl.deploy.automation import ResourceChange
 
 EXIT_OK, EXIT_DRIFT, EXIT_INVALID, EXIT_ENGINE = 0, 1, 2, 3
 
@@ -49,10 +47,13 @@ def drift(
     policy_config: PolicyConfigOption = None,
 ) -> None:
     """Report drift: exit 0 none, 1 drift or pending changes, 2 invalid input, 3 engine failed."""
+    # The policy module imports pulumi_policy: loaded when drift runs, not at start-up.
+    from storagectl.policy.evaluate import PACK_DIR, config_for_stack
+
     try:
         program_dir = find_program()
         stack_file(program_dir, env)
-    except ProgramError as exc:
+    except program_error() as exc:
         _exit(EXIT_INVALID, f"error: {exc}")
     try:
         drifted, pending = engine_drift(
@@ -120,6 +121,13 @@ def drift_document(
 
 def render_drift(document: dict[str, Any], fmt: str) -> str:
     """`document` as table, JSON or Markdown."""
+    # rich and the policy package (pulumi_policy) load when a report is rendered, not at start-up.
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from storagectl.policy.markdown import table_cell
+
     if fmt == "json":
         return json.dumps(document, indent=2) + "\n"
     rows = [

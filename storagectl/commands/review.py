@@ -9,10 +9,7 @@ from typing import Annotated
 
 import typer
 
-from storagectl.engine import DEFAULT_TIMEOUT_S, ProgramError, check_timeout
-from storagectl.review import ReviewError, exit_code, render, run_review
-from storagectl.review.run import EXIT_INVALID
-from storagectl.review.worktree import Interrupted, signals_raise
+from storagectl.commands.options import DEFAULT_TIMEOUT_S
 from storagectl.workspace import find_program
 
 
@@ -65,6 +62,12 @@ def review(
 
     Exit 0; 1 when the working tree adds a mandatory violation; 2 on invalid input or failed plans.
     """
+    # Reviewing plans: the engine and the pack (pulumi) are loaded when review runs.
+    from storagectl.engine import ProgramError, check_timeout
+    from storagectl.review import ReviewError, exit_code, render, run_review
+    from storagectl.review.run import EXIT_INVALID
+    from storagectl.review.worktree import Interrupted, signals_raise
+
     try:
         check_timeout(timeout)
         if deadline is not None:

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from storagectl.engine import ProgramError
-from storagectl.verify.runner import EXIT_INVALID, run_verify
+from storagectl.commands.errors import program_error
 from storagectl.workspace import find_program, stack_dir
 
 
@@ -53,10 +52,13 @@ def verify(
     ] = None,
 ) -> None:
     """Run the post-deploy checks; exit 0 when all pass, 1 on failures, 2 on invalid input."""
+    # The checks need pytest, boto3 and the database drivers: loaded when verify runs.
+    from storagectl.verify.runner import EXIT_INVALID, run_verify
+
     if stacks_dir is None:
         try:
             stacks_dir = stack_dir(find_program())
-        except ProgramError as exc:
+        except program_error() as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(EXIT_INVALID) from None
     status = run_verify(

@@ -38,14 +38,16 @@ _REGISTRATION_FIELDS = {f.name: f for f in dataclasses.fields(Registration)}
 
 def encode(run: ProgramRun) -> bytes:
     """`run` as UTF-8 JSON; values the wire format cannot carry become their plan form."""
-    document = {
+    registrations = [
+        {name: getattr(reg, name) for name in _REGISTRATION_FIELDS} for reg in run.registrations
+    ]
+    document: dict[str, Any] = {
         "project": run.project,
         "stack": run.stack,
         "program": str(run.program),
         "preview": run.preview,
         "registrations": [
-            {name: getattr(reg, name) for name in _REGISTRATION_FIELDS}
-            for reg in run.registrations
+            {name: getattr(reg, name) for name in _REGISTRATION_FIELDS} for reg in run.registrations
         ],
         "stack_outputs": run.stack_outputs,
         "log": [str(line) for line in run.log],
@@ -58,8 +60,7 @@ def encode(run: ProgramRun) -> bytes:
     except (TypeError, ValueError):
         # A non-finite float or a key JSON would spell differently: the careful walk.
         document["registrations"] = [
-            {name: plain(value) for name, value in reg.items()}
-            for reg in document["registrations"]
+            {name: plain(value) for name, value in reg.items()} for reg in registrations
         ]
         document["stack_outputs"] = plain(document["stack_outputs"])
         text = json.dumps(document, separators=(",", ":"))

@@ -184,7 +184,7 @@ def test_validate_checks_the_policy_config_of_each_stack(
 ) -> None:
     bad = tmp_path / "dev.json"
     bad.write_text('{"kms-key-enable-rotation": "always"}', encoding="utf-8")
-    monkeypatch.setattr("storagectl.cli.config_for_stack", lambda stack: bad)
+    monkeypatch.setattr("storagectl.policy.evaluate.config_for_stack", lambda stack: bad)
     result = CliRunner().invoke(app, ["validate", "dev"])
     assert (result.exit_code, result.output.strip().splitlines()[-1]) == (
         2,
