@@ -14,12 +14,14 @@ import hashlib
 import marshal
 from collections import Counter, deque
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.runtime import rpc
 
-from .engine import ProgramRun, to_json
 from .redact import SECRET, Redactor, is_credential_key
+
+if TYPE_CHECKING:
+    from .engine import ProgramRun
 
 STATEFUL_TYPES = frozenset(
     {
@@ -50,6 +52,10 @@ def build_plan(
 
     Pulumi secrets are `[secret]`, unknowns (preview) `[unknown]`.
     """
+    # Imported here: the renderers import this module for `plan_redactor`, and `validate`
+    # (which loads them with the pack's config check) must not load the engine.
+    from .engine import to_json
+
     sources = sources or {}
     resources = [
         {
@@ -96,6 +102,8 @@ def _looks_secret(config_key: str) -> bool:
 
 
 def _outputs(outputs: dict[str, Any], secret_outputs: list[str]) -> dict[str, Any]:
+    from .engine import to_json  # see build_plan
+
     plain = to_json(outputs)
     # Outputs the program declared secret stay secret in the plan, as in the state file.
     return {k: (SECRET if k in secret_outputs else v) for k, v in plain.items()}
