@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import io
 import os
 import selectors
 import signal
@@ -35,6 +34,8 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
+
+from .forked import become_child, write_all
 
 PLAN_OVERHEAD_S = 60.0
 """Time a plan needs besides its program (imports, spec, policy, rendering): `plan --all`
@@ -386,27 +387,9 @@ def _fork(work: Callable[[], tuple[int, bytes]]) -> _Child:
 def _worker(result_w: int, messages_w: int, work: Callable[[], tuple[int, bytes]]) -> NoReturn:
     """The fork: own group, default signals, output to the messages pipe; run, write, exit."""
     try:
-        parent = os.getppid()
-        os.setpgid(0, 0)
-        # The driver's handlers (signals_raise) are the driver's: here SIGTERM ends the
-        # fork (or, while it waits for a program child, stops that child first).
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
-            signal.signal(signum, signal.SIG_DFL)
-        _die_with_parent()
-        if os.getppid() != parent:  # the driver died before the line above took effect
-            os._exit(1)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.close(devnull)
-        os.dup2(messages_w, 1)
-        os.dup2(messages_w, 2)
-        os.close(messages_w)
-        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
+        become_child(messages_w)
         status, payload = work()
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(result_w, view) :]
+        write_all(result_w, payload)
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
@@ -415,13 +398,3 @@ def _worker(result_w: int, messages_w: int, work: Callable[[], tuple[int, bytes]
         with contextlib.suppress(BaseException):
             os.write(2, f"crashed: {type(exc).__name__}: {exc}\n".encode(errors="replace"))
         os._exit(_EXIT_CRASHED)
-
-
-def _die_with_parent() -> None:
-    # PR_SET_PDEATHSIG: if the driver is killed outright, the kernel kills the fork too (and
-    # the fork's program child dies with the fork the same way).
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)

@@ -10,14 +10,18 @@ it), and `redact_plan` the one every renderer and caller of `plan_stack` gets.
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+import marshal
+from collections import Counter, deque
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.runtime import rpc
 
-from .engine import ProgramRun, to_json
 from .redact import SECRET, Redactor, is_credential_key
+
+if TYPE_CHECKING:
+    from .engine import ProgramRun
 
 STATEFUL_TYPES = frozenset(
     {
@@ -48,6 +52,10 @@ def build_plan(
 
     Pulumi secrets are `[secret]`, unknowns (preview) `[unknown]`.
     """
+    # Imported here: the renderers import this module for `plan_redactor`, and `validate`
+    # (which loads them with the pack's config check) must not load the engine.
+    from .engine import to_json
+
     sources = sources or {}
     resources = [
         {
@@ -94,6 +102,8 @@ def _looks_secret(config_key: str) -> bool:
 
 
 def _outputs(outputs: dict[str, Any], secret_outputs: list[str]) -> dict[str, Any]:
+    from .engine import to_json  # see build_plan
+
     plain = to_json(outputs)
     # Outputs the program declared secret stay secret in the plan, as in the state file.
     return {k: (SECRET if k in secret_outputs else v) for k, v in plain.items()}
@@ -189,7 +199,8 @@ def redact_plan(document: dict[str, Any], redactor: Redactor | None = None) -> d
     `authenticationMode`) and before anything is printed. The data sections are redacted
     by key; everything else (URNs, names, violation messages, option lists that name
     properties such as ``password``) only has known secrets scrubbed from its text.
-    Idempotent: redacting a redacted plan changes nothing.
+    Idempotent: redacting a redacted plan changes nothing. The result is remembered (by
+    fingerprint, see `is_redacted`) so that renderers need not redact it a second time.
     """
     redactor = redactor or plan_redactor(document)
     out: dict[str, Any] = {}
@@ -205,7 +216,37 @@ def redact_plan(document: dict[str, Any], redactor: Redactor | None = None) -> d
             out[key] = redactor.data(value)
         else:
             out[key] = redactor.scrub(value)
+    fingerprint = _fingerprint(out)
+    if fingerprint is not None:
+        _REDACTED.append(fingerprint)
     return out
+
+
+_REDACTED: deque[bytes] = deque(maxlen=16)
+# Fingerprints of the plans `redact_plan` returned lately: a review holds two, `plan --all`
+# one per stack; older ones are only redacted again.
+
+
+def _fingerprint(document: Any) -> bytes | None:
+    """A digest of `document`'s values and their exact types, or None if it has others."""
+    # Marshal format 2 writes no back-references: its bytes depend on the values and their
+    # types only, never on which objects are shared, interned or how often referenced.
+    try:
+        return hashlib.sha256(marshal.dumps(document, 2)).digest()
+    except (ValueError, TypeError):
+        return None  # a type marshal cannot write (a subclass, an object), or too deep
+
+
+def is_redacted(document: Any) -> bool:
+    """Whether `document` is, value for value and type for type, a plan `redact_plan`
+    returned: nothing was added to or changed in it since.
+
+    Renderers redact every plan they are handed as a second line of defence; a plan that
+    `redact_plan` itself produced is already what that would give (redacting is
+    idempotent), and a 10,000-resource plan costs a second or more to redact again.
+    """
+    fingerprint = _fingerprint(document)
+    return fingerprint is not None and fingerprint in _REDACTED
 
 
 def _redacted_resource(resource: Any, redactor: Redactor) -> Any:
@@ -214,7 +255,13 @@ def _redacted_resource(resource: Any, redactor: Redactor) -> Any:
     out: dict[str, Any] = {}
     for key, value in resource.items():
         if key not in _DATA_SECTIONS:
-            out[key] = redactor.scrub(value)
+            # `scrub`, without its walk for a string or what it keeps as it is (flags, None).
+            if type(value) is str:
+                out[key] = redactor.text(value)
+            elif isinstance(value, str | dict | list | tuple):
+                out[key] = redactor.scrub(value)
+            else:
+                out[key] = value
             continue
         out[key] = redactor.data(value)
         if isinstance(value, dict):

@@ -110,6 +110,20 @@ _MAX_LINE = 4096
 _MIN_FRAGMENT = 8
 # A truncated secret (`'s3cr3tpa...'`) is scrubbed when at least this much of it shows.
 _ELLIPSIS = re.compile(r"\.\.\.|…")
+_BLOCK = 4
+_WINDOW = 16
+_MAX_PATTERNS = 1024
+# The known-secret filter (`_KnownSecrets`) looks for blocks of `_BLOCK` characters (at
+# most `_MIN_KNOWN`) of one `_WINDOW`-character part of each secret, and keeps at most
+# `_MAX_PATTERNS` small prefix trees.
+_DEEPER = MAX_DEPTH + 1
+_CONTAINER_OR_TEXT = (dict, list, tuple, str)
+_MEMO_TEXT = 65_536
+_MEMO_ENTRIES = 1 << 18
+# A plan repeats the same strings thousands of times (types, regions, tags, ARNs): each
+# distinct string up to `_MEMO_TEXT` characters is redacted once and the answer reused
+# until the redactor learns something new. The bounds keep a megabyte of hostile text (or
+# millions of distinct strings) from being held twice.
 
 # Possessive quantifiers and a boundary before each key keep every pattern linear in the
 # text: a program's megabyte of output must not take quadratic time to scrub.
@@ -167,18 +181,40 @@ def is_credential_path(path: str) -> bool:
 
 def _pair_is_credential(entry: dict[Any, Any]) -> bool:
     """A `{name: "app.password", value: ...}` entry: its value is a credential."""
-    for field, value in entry.items():
-        if isinstance(field, str) and field.lower() in NAME_FIELDS and is_credential_key(value):
-            return True
-    return False
+    # Asked of every mapping of a plan: set operations in C answer "no name field here"
+    # for mappings whose keys were all seen before, without a call per key.
+    if not entry.keys() <= _KEYS_SEEN:
+        if len(_KEYS_SEEN) > _MEMO_ENTRIES:
+            _KEYS_SEEN.clear()
+            _NAME_KEYS.clear()
+        for field in entry:
+            if _is_name_field(field):
+                _NAME_KEYS.add(field)
+            _KEYS_SEEN.add(field)
+    if _NAME_KEYS.isdisjoint(entry):
+        return False
+    return any(is_credential_key(value) for field, value in entry.items() if field in _NAME_KEYS)
 
 
+_KEYS_SEEN: set[Any] = set()
+_NAME_KEYS: set[Any] = set()
+# Mapping keys met so far, and those of them that are name fields (`_is_name_field`).
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_name_field(field: Any) -> bool:
+    # Cached: asked of every key of every mapping in a plan, from a few hundred names.
+    return isinstance(field, str) and field.lower() in NAME_FIELDS
+
+
+@functools.lru_cache(maxsize=16384)
 def _child_is_credential(key: Any, pair: bool, under_credential: bool) -> bool:
     """Whether the value at `key` of a mapping is a credential.
 
     Below a credential key everything is, except what a descriptor names: the
     `expirationSeconds` of a `serviceAccountToken` volume, the `secretArn` of RDS's
-    `masterUserSecret`, the `name` of a `secretKeyRef`.
+    `masterUserSecret`, the `name` of a `secretKeyRef`. Cached: a pure function of a few
+    hundred property names, asked for every value of a plan.
     """
     if is_credential_key(key):
         return True
@@ -212,8 +248,16 @@ class Redactor:
 
     def __init__(self, known: Iterable[str] = ()) -> None:
         self._known: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._pattern: _KnownSecrets | None = None
         self._heads: _Fragments | None = None
+        # Memos (see `_MEMO_TEXT`): redacted text and redacted data strings, valid while
+        # nothing new is learnt; values already learnt; strings whose embedded documents
+        # or lines were already collected (at the shallowest depth seen, which bounds
+        # what `MAX_DEPTH` lets a collection reach).
+        self._texts: dict[str, str] = {}
+        self._strings: dict[Any, str] = {}
+        self._learnt: set[str] = set()
+        self._collected: dict[str, int] = {}
         for value in known:
             self.learn(value)
 
@@ -237,15 +281,20 @@ class Redactor:
         if isinstance(value, bool) or value is None or isinstance(value, dict | list | tuple):
             return
         text = str(value)
+        if text in self._learnt:
+            return  # every form of it is known already
         if len(text) < _MIN_KNOWN or text in (SECRET, "[unknown]"):
             return
         if found and text.strip().lower() in _SETTING_WORDS:
             return
         new = _variants(text) - self._known
+        self._learnt.add(text)
         if new:
             self._known |= new
             self._pattern = None
             self._heads = None
+            self._texts.clear()
+            self._strings.clear()
 
     def collect(self, data: Any, under_credential: bool = False, depth: int = 0) -> None:
         """Learn every scalar that sits under a credential-named key in `data`."""
@@ -253,14 +302,28 @@ class Redactor:
             return
         if isinstance(data, dict):
             pair = _pair_is_credential(data)
+            collected = self._collected
             for key, value in data.items():
-                self.collect(value, _child_is_credential(key, pair, under_credential), depth + 1)
+                under = _child_is_credential(key, pair, under_credential)
+                # Inlined for the common case, a string already collected (see below).
+                if under or type(value) is not str or collected.get(value, _DEEPER) > depth + 1:
+                    self.collect(value, under, depth + 1)
         elif isinstance(data, list | tuple):
+            collected = self._collected
             for value in data:
-                self.collect(value, under_credential, depth + 1)
+                if (
+                    under_credential
+                    or type(value) is not str
+                    or collected.get(value, _DEEPER) > depth + 1
+                ):
+                    self.collect(value, under_credential, depth + 1)
         elif under_credential:
             self._learn(data, found=True)
         elif isinstance(data, str):
+            if self._collected.get(data, _DEEPER) <= depth:
+                return  # collected before, with at least as much depth to spare
+            if len(data) <= _MEMO_TEXT and len(self._collected) < _MEMO_ENTRIES:
+                self._collected[data] = depth
             document = _embedded(data)
             if document is not None:
                 self.collect(document, False, depth + 1)
@@ -290,10 +353,23 @@ class Redactor:
         """`value` with every known secret, credential assignment and URL password masked."""
         if not value:
             return value
+        memo = type(value) is str and len(value) <= _MEMO_TEXT
+        if memo:
+            done = self._texts.get(value)
+            if done is not None:
+                return done
+        result = self._text(value)
+        if memo:
+            if len(self._texts) >= _MEMO_ENTRIES:
+                self._texts.clear()
+            self._texts[value] = result
+        return result
+
+    def _text(self, value: str) -> str:
         if self._known:
             if self._pattern is None:
-                self._pattern = re.compile(_trie_pattern(self._known))
-            value = self._pattern.sub(SECRET, value)
+                self._pattern = _KnownSecrets(self._known)
+            value = self._pattern.sub(value)
             if _ELLIPSIS.search(value):
                 value = self._fragments(value)
         return _scrub_patterns(value)
@@ -327,28 +403,76 @@ class Redactor:
         """
         if depth > MAX_DEPTH:
             return SECRET
+        if type(data) is str and not under_credential:
+            return self._string(data, depth)  # the common case first
         if isinstance(data, dict):
             pair = _pair_is_credential(data)
-            return {
-                (self.text(k) if isinstance(k, str) else k): self.data(
-                    v, _child_is_credential(k, pair, under_credential), depth + 1
-                )
-                for k, v in data.items()
-            }
+            text, string, inner = self.text, self._string, depth + 1
+            texts, strings = self._texts, self._strings
+            out = {}
+            for k, v in data.items():
+                under = _child_is_credential(k, pair, under_credential)
+                # Inlined for the common cases: a key or plain string redacted before
+                # (the memos `text` and `_string` keep), a plain string within the bound.
+                if type(k) is str:
+                    done = texts.get(k)
+                    k = text(k) if done is None else done
+                elif isinstance(k, str):
+                    k = text(k)
+                kind = type(v)
+                if inner > MAX_DEPTH:
+                    out[k] = SECRET  # what `data` answers below the bound
+                elif kind is str and not under:
+                    done = strings.get(v)
+                    out[k] = string(v, inner) if done is None else done
+                elif v is None or kind is bool or (not under and kind in (int, float)):
+                    out[k] = v  # kept as they are (see below)
+                else:
+                    out[k] = self.data(v, under, inner)
+            return out
         if isinstance(data, list | tuple):
-            return [self.data(v, under_credential, depth + 1) for v in data]
+            inner = depth + 1
+            if under_credential or inner > MAX_DEPTH:
+                return [self.data(v, under_credential, inner) for v in data]
+            string, strings = self._string, self._strings
+            return [
+                (strings.get(v) or string(v, inner))
+                if type(v) is str
+                else self.data(v, False, inner)
+                for v in data
+            ]
         if isinstance(data, bool) or data is None:
             return data
         if under_credential and data not in ("", SECRET):
             return SECRET
         if isinstance(data, str):
-            document = _embedded(data)
-            if document is not None:
-                redacted = self.data(document, False, depth + 1)
-                if redacted != document:
-                    return json.dumps(redacted)
-            return self.text(data)
+            return self._string(data, depth)
         return data
+
+    def _string(self, data: str, depth: int) -> str:
+        """`data` (not under a credential key) redacted: as a JSON document if it holds one."""
+        # How deep a held document sits decides where `MAX_DEPTH` masks it: such strings
+        # are remembered per depth, the others (nearly all) once.
+        memo = type(data) is str and len(data) <= _MEMO_TEXT
+        if memo:
+            done = self._strings.get(data)
+            if done is None:
+                done = self._strings.get((data, depth))
+            if done is not None:
+                return done
+        document = _embedded(data)
+        result = None
+        if document is not None:
+            redacted = self.data(document, False, depth + 1)
+            if redacted != document:
+                result = json.dumps(redacted)
+        if result is None:
+            result = self.text(data)
+        if memo:
+            if len(self._strings) >= _MEMO_ENTRIES:
+                self._strings.clear()
+            self._strings[data if document is None else (data, depth)] = result
+        return result
 
     def scrub(self, data: Any, depth: int = 0) -> Any:
         """A copy of `data` with known secrets scrubbed from every string; no key rules.
@@ -358,13 +482,33 @@ class Redactor:
         """
         if depth > MAX_DEPTH:
             return SECRET
+        inner, text, texts = depth + 1, self.text, self._texts
+        # Inlined for the common cases (a plan has hundreds of thousands of these values):
+        # an exact string, looked up in `text`'s memo first; a scalar, kept as it is.
         if isinstance(data, dict):
-            return {
-                (self.text(k) if isinstance(k, str) else k): self.scrub(v, depth + 1)
-                for k, v in data.items()
-            }
+            if inner > MAX_DEPTH:
+                return {(text(k) if isinstance(k, str) else k): SECRET for k in data}
+            out = {}
+            for k, v in data.items():
+                if type(k) is str:
+                    k = texts.get(k) or text(k)
+                elif isinstance(k, str):
+                    k = text(k)
+                if type(v) is str:
+                    v = texts.get(v) or text(v)
+                elif isinstance(v, _CONTAINER_OR_TEXT):
+                    v = self.scrub(v, inner)
+                out[k] = v
+            return out
         if isinstance(data, list | tuple):
-            return [self.scrub(v, depth + 1) for v in data]
+            if inner > MAX_DEPTH:
+                return [SECRET for _ in data]
+            return [
+                (texts.get(v) or text(v))
+                if type(v) is str
+                else (self.scrub(v, inner) if isinstance(v, _CONTAINER_OR_TEXT) else v)
+                for v in data
+            ]
         if isinstance(data, str):
             return self.text(data)
         return data
@@ -404,6 +548,89 @@ def _trie_pattern(words: Iterable[str]) -> str:
         return prefix + body
 
     return pattern(root)
+
+
+class _KnownSecrets:
+    """Replaces every known secret in a text with `SECRET`, longest first.
+
+    The prefix-tree regex still tries a branch at nearly every character of every string
+    (random passwords start with any letter), which made it the plan's largest cost. A
+    block filter decides first, with a few set lookups per string, whether a text can hold
+    any secret at all; only texts that can are searched (Wu-Manber's shift idea).
+
+    Each secret stands for one *window* of itself (`_window`), so a text holding the secret
+    holds its window. Every window is at least `shortest` characters long, so each of its
+    occurrences covers a block of `_BLOCK` characters that starts at a multiple of `step` =
+    shortest - _BLOCK + 1, at one of the window's offsets 0 .. step - 1: all of those
+    blocks are in `blocks`, and a text none of whose blocks at multiples of `step` is
+    there holds no secret.
+
+    The blocks found also say which secrets a text can hold: those whose window has one of
+    them (every secret that occurs is among them, as above). The text is searched with a
+    prefix tree of only those, compiled once per such set: the tree of all secrets (a
+    thousand in a 10,000-resource plan) took longer to compile than the plan to redact.
+    Any secret occurring at a place is in both trees, so both match the same longest one.
+    """
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self.words = sorted(word for word in known if word)
+        windows = [_window(word) for word in self.words]
+        self.shortest = min((len(window) for window in windows), default=0)
+        self.step = max(1, self.shortest - _BLOCK + 1)
+        self.blocks: dict[str, set[int]] = {}
+        for index, window in enumerate(windows):
+            for offset in range(min(self.step, len(window) - _BLOCK + 1)):
+                self.blocks.setdefault(window[offset : offset + _BLOCK], set()).add(index)
+        self._patterns: dict[frozenset[int], re.Pattern[str]] = {}
+        self._all: re.Pattern[str] | None = None
+
+    def sub(self, value: str) -> str:
+        """`value` with every known secret replaced."""
+        if self.shortest < _BLOCK:
+            # Too short to filter by blocks (never learnt: see `_MIN_KNOWN`).
+            if self._all is None:
+                self._all = re.compile(_trie_pattern(self.words))
+            return self._all.sub(SECRET, value)
+        if len(value) < self.shortest:
+            return value
+        blocks = self.blocks
+        found = [
+            block
+            for start in range(0, len(value) - _BLOCK + 1, self.step)
+            if (block := value[start : start + _BLOCK]) in blocks
+        ]
+        if not found:
+            return value
+        candidates = frozenset().union(*(blocks[block] for block in found))
+        pattern = self._patterns.get(candidates)
+        if pattern is None:
+            if len(self._patterns) >= _MAX_PATTERNS:
+                self._patterns.clear()
+            pattern = re.compile(_trie_pattern(self.words[i] for i in sorted(candidates)))
+            self._patterns[candidates] = pattern
+        return pattern.sub(SECRET, value)
+
+
+def _window(word: str) -> str:
+    """The `_WINDOW` characters of `word` least likely to occur in other text.
+
+    A learnt form may be mostly ordinary text (``{"username": "app", "password": "..."}``);
+    its blocks would pass the filter on every string that mentions a username. The window
+    with the most distinct characters, digits and capitals is the password's random part,
+    when there is one (names and JSON punctuation have few of each).
+    """
+    if len(word) <= _WINDOW:
+        return word
+    last = len(word) - _WINDOW
+    # At most ~64 candidates, a quarter window apart or more: a long secret (a key file)
+    # must not cost a set per character.
+    starts = {*range(0, last + 1, max(_WINDOW // 4, last // 64)), last}
+    best = max(sorted(starts), key=lambda start: _randomness(word[start : start + _WINDOW]))
+    return word[best : best + _WINDOW]
+
+
+def _randomness(text: str) -> int:
+    return len(set(text)) + sum(map(str.isdigit, text)) + sum(map(str.isupper, text))
 
 
 class _Fragments:
@@ -461,11 +688,14 @@ def _masked_value(match: re.Match[str]) -> str:
 
 
 def _scrub_patterns(value: str) -> str:
+    # Each pattern runs only where the text holds what every match of it must contain.
     if "=" in value:
         value = _ASSIGNMENT.sub(_masked_value, value)
     if ":" in value:
-        value = _QUOTED_PAIR.sub(_masked_value, value)
-        value = _URL_PASSWORD.sub(lambda m: m.group("head") + SECRET, value)
+        if '"' in value or "'" in value:
+            value = _QUOTED_PAIR.sub(_masked_value, value)
+        if "://" in value:
+            value = _URL_PASSWORD.sub(lambda m: m.group("head") + SECRET, value)
     return value
 
 

@@ -17,7 +17,6 @@ import contextlib
 import dataclasses
 import gc
 import importlib
-import io
 import json
 import math
 import os
@@ -33,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ..forked import become_child, write_all
 from .output import PREFIX, CapturedOutput
 from .runner import ProgramError, ProgramRun, describe_failure, program_location, run_program
 from .transport import TransportError, decode, encode
@@ -399,7 +399,7 @@ def _child(
             payload = _failed(f"{program_location(program_dir, exc)}{_out_of_memory(limits)}")
         except BaseException as exc:
             payload = _failed(describe_failure(program_dir, exc))
-        _write_all(result_w, payload)
+        write_all(result_w, payload)
         _flush()
         os._exit(0)
     except MemoryError:
@@ -414,28 +414,7 @@ def _failed(message: str) -> bytes:
 
 def _become_child(output_w: int, ceiling: int) -> None:
     """Own process group, die with the driver, output to the pipe, memory ceiling."""
-    parent = os.getppid()
-    os.setpgid(0, 0)
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
-        signal.signal(signum, signal.SIG_DFL)
-    _die_with_parent()
-    if os.getppid() != parent:  # the driver died before the line above took effect
-        os._exit(1)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    os.dup2(output_w, 1)
-    os.dup2(output_w, 2)
-    os.close(output_w)
-    # The driver's sys.stdout may be a wrapper (a test runner's buffer): the program's
-    # print() must reach descriptor 1 like everything else it writes.
-    sys.stdout = io.TextIOWrapper(
-        io.FileIO(1, "w", closefd=False), line_buffering=True, errors="backslashreplace"
-    )
-    sys.stderr = io.TextIOWrapper(
-        io.FileIO(2, "w", closefd=False), line_buffering=True, errors="backslashreplace"
-    )
-    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    become_child(output_w)
     if ceiling > 0:
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     _program_gc()
@@ -477,22 +456,6 @@ def _fresh_event_loop() -> None:
 
 
 _inherited: list[Any] = []
-
-
-def _die_with_parent() -> None:
-    # PR_SET_PDEATHSIG: if the driver is killed outright, the kernel kills the child too.
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
 
 
 def _flush() -> None:

@@ -47,9 +47,9 @@ def _rule_descriptor(rule: Any) -> dict[str, Any]:
     }
 
 
-def _source(plan: Mapping[str, Any], urn: str) -> Mapping[str, Any] | None:
-    """The spec entry that declared `urn`, or that of its nearest ancestor."""
-    by_urn = {r["urn"]: r for r in plan.get("resources", [])}
+def _source(by_urn: Mapping[str, Any], urn: str) -> Mapping[str, Any] | None:
+    """The spec entry that declared `urn`, or that of its nearest ancestor (`by_urn`: the
+    plan's resources by URN, indexed once per report, not once per violation)."""
     seen: set[str] = set()
     current = by_urn.get(urn)
     while current is not None and current["urn"] not in seen:
@@ -71,9 +71,12 @@ def _relative(path: str, root: Path | None) -> str:
 
 
 def _location(
-    plan: Mapping[str, Any], violation: Mapping[str, Any], root: Path | None
+    plan: Mapping[str, Any],
+    by_urn: Mapping[str, Any],
+    violation: Mapping[str, Any],
+    root: Path | None,
 ) -> dict[str, Any]:
-    source = _source(plan, violation.get("urn", ""))
+    source = _source(by_urn, violation.get("urn", ""))
     physical: dict[str, Any]
     if source and source.get("file"):
         physical = {"artifactLocation": {"uri": _relative(str(source["file"]), root)}}
@@ -106,6 +109,7 @@ def to_sarif(
     violations = plan_redactor(dict(plan)).scrub(list(violations))
     rules = list(load_pack().REGISTRY)
     index = {rule.name: i for i, rule in enumerate(rules)}
+    by_urn = {r["urn"]: r for r in plan.get("resources", [])}
     results = []
     for violation in violations:
         fingerprint = hashlib.sha256(
@@ -115,7 +119,7 @@ def to_sarif(
             "ruleId": violation["policy"],
             "level": _LEVELS.get(violation["enforcement"], "note"),
             "message": {"text": violation["message"]},
-            "locations": [_location(plan, violation, root)],
+            "locations": [_location(plan, by_urn, violation, root)],
             "partialFingerprints": {"policyResource/v1": fingerprint},
             "properties": {
                 "enforcement": violation["enforcement"],

@@ -220,3 +220,36 @@ def test_credential_lines_of_a_file_held_in_a_string_are_scrubbed() -> None:
     data = {"data": {"application.yaml": "db:\n  host: db.local\n  password: yaml-pass-4321\n"}}
     out = redact(data)
     assert out["data"]["application.yaml"] == f"db:\n  host: db.local\n  password: {SECRET}\n"
+
+
+def test_text_redacted_before_a_secret_is_learnt_is_scrubbed_after() -> None:
+    redactor = Redactor()
+    line = "connect with learnt-later-4321 now"
+    assert redactor.text(line) == line
+    redactor.learn("learnt-later-4321")
+    assert redactor.text(line) == f"connect with {SECRET} now"
+
+
+def test_data_redacted_before_a_secret_is_learnt_is_scrubbed_after() -> None:
+    redactor = Redactor()
+    data = {"note": "uses learnt-later-4321", "policy": '{"a": "learnt-later-4321"}'}
+    assert redactor.data(data) == data
+    redactor.collect({"password": "learnt-later-4321"})
+    assert "learnt-later-4321" not in json.dumps(redactor.data(data))
+
+
+@pytest.mark.parametrize("length", [4, 5, 8, 16, 17, 40])
+def test_known_secrets_are_scrubbed_at_every_offset(length: int) -> None:
+    secret = "Zq9" + "x7Kp" * 10
+    secret = secret[:length]
+    redactor = Redactor([secret, "other-secret-" + "y" * 30])
+    for offset in range(length + 6):
+        text = "a-b:" * 5 + "-" * offset + secret + "/tail"
+        assert secret not in redactor.text(text), (length, offset)
+
+
+def test_a_secret_mostly_made_of_ordinary_text_is_scrubbed() -> None:
+    secret = '{"username": "backend-storage-app", "password": "Qm4vT9xKp2Lw"}'
+    redactor = Redactor([secret])
+    assert redactor.text(f"value: {secret}.") == f"value: {SECRET}."
+    assert redactor.text("user backend-storage-app") == "user backend-storage-app"

@@ -83,8 +83,9 @@ def loaded_by(argv: list[str], watched: list[str], tmp_path: Path) -> tuple[obje
         # typer itself coerces a command's parameters through pydantic.
         (["verify", "--help"], [*ENGINE, *CHECKS, *POLICY, "jinja2"]),
         # The policy config of dev is checked against the pack's rules, which are
-        # pulumi_policy objects: the Pulumi SDK is validate's, the checks are not.
-        (["validate", "dev"], CHECKS),
+        # pulumi_policy objects: the Pulumi SDK is validate's; the engine and the
+        # checks are not.
+        (["validate", "dev"], [*CHECKS, "storagectl.engine", "pulumi_aws"]),
     ],
     ids=["help", "plan-help", "verify-help", "validate"],
 )
