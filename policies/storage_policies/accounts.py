@@ -57,7 +57,7 @@ def allowed_account_ids(provider_props: Mapping[str, Any]) -> set[str]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
             raw = [raw]
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         return set()

@@ -93,9 +93,11 @@ def _parse_text(text: str) -> tuple[Statement, ...] | None:
     holds no unknown value, so its statements depend on the text alone."""
     try:
         document = json.loads(text)
-    except ValueError:
+        statements = _statements(_plain(document))
+    except (ValueError, RecursionError):
+        # Invalid JSON, or nested deeper than Python's recursion limit (a hostile text;
+        # IAM refuses both): not a readable policy document.
         return None
-    statements = _statements(_plain(document))
     return None if statements is None else tuple(statements)
 
 

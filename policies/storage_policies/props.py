@@ -68,7 +68,7 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
     if isinstance(value, str):
         try:
             loaded = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
             return {}
         return loaded if isinstance(loaded, dict) else {}
     return {}

@@ -235,3 +235,30 @@ def test_no_resource_rule_raises_on_any_json_shaped_props(props) -> None:
         except UnknownValueError:  # only a value unknown in preview stops a rule
             continue
         assert _readable(found), (name, props, found)
+
+
+# --- JSON texts nested past Python's recursion limit ---------------------------------------
+
+DEEP = "[" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("rule", "type_", "key", "violations"),
+    [
+        # Not a readable document (as invalid JSON): nothing in it is granted.
+        ("iam-policy-disallow-full-admin", "aws:iam/policy:Policy", "policy", 0),
+        ("kms-key-disallow-public-access", "aws:kms/key:Key", "policy", 0),
+        # Not a tag map: the required tags are missing.
+        ("aws-resource-missing-required-tags", "aws:s3/bucket:Bucket", "tags", 1),
+    ],
+)
+def test_a_json_text_nested_too_deep_is_unreadable_not_a_crash(
+    rule, type_, key, violations
+) -> None:
+    assert len(run_resource(rule, resource_args(type_, {key: DEEP}))) == violations
+
+
+def test_provider_account_ids_nested_too_deep_name_no_account() -> None:
+    from storage_policies.accounts import allowed_account_ids
+
+    assert allowed_account_ids({"allowedAccountIds": DEEP}) == set()
