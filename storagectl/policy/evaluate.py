@@ -324,20 +324,22 @@ def _failure_line(rule: str, failed: _RuleFailed, plan: Mapping[str, Any]) -> st
 
     The exception's text may quote a property value (``int()`` of a password, say): it goes
     through the plan's own redactor (every credential-named value of the plan; Pulumi
-    secrets are already ``[secret]`` here), and is cut to one bounded line.
+    secrets are already ``[secret]`` here) first, raw, and only then is made one bounded
+    line, so that no reformatting splits a secret the redactor would have matched.
     """
     from ..plan import plan_redactor  # only a failing rule pays for the import
 
+    redactor = plan_redactor(dict(plan))
     error = failed.error
-    text = " ".join(str(error).split())
+    text = " ".join(_CONTROL.sub(" ", redactor.text(str(error))).split())
     if len(text) > _EXCEPTION_CHARS:
         text = text[: _EXCEPTION_CHARS - 1] + "…"
     detail = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    line = (
-        f"policy rule {rule} failed on {failed.where}: {detail} (a property shape the rule "
-        "does not handle, or a bug in the pack)"
+    where = " ".join(_CONTROL.sub(" ", redactor.text(failed.where)).split())
+    return (
+        f"policy rule {rule} failed on {where}: {detail} (a property shape the rule does not "
+        "handle, or a bug in the pack)"
     )
-    return plan_redactor(dict(plan)).text(_CONTROL.sub(" ", line))
 
 
 #: Control characters (an exception may quote a value holding them) would break the line.

@@ -78,6 +78,19 @@ def test_a_credential_quoted_by_the_exception_is_redacted(monkeypatch: pytest.Mo
     assert PASSWORD not in str(raised.value) and "ValueError: bad literal" in str(raised.value)
 
 
+def test_a_credential_at_the_cut_is_redacted_before_the_line_is_cut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan = compliant_plan()
+    plan["resources"][-1]["inputs"]["password"] = PASSWORD
+    policy = REGISTRY["kms-key-enable-rotation"].policy
+    monkeypatch.setattr(policy, "validate", _raising(ValueError("x" * 195 + PASSWORD)))
+    with pytest.raises(PolicyRuleError) as raised:
+        evaluate_plan(plan)
+    # The marker may be cut ("[sec…"); no piece of the password may remain.
+    assert PASSWORD[:8] not in str(raised.value) and "x[sec" in str(raised.value)
+
+
 def test_plan_of_a_program_whose_rule_raises_exits_2_with_one_located_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
