@@ -185,7 +185,7 @@ def plan(
     from .engine import Limits, ProgramError, check_timeout, memory_limit_mb
     from .planner import plan_stack
     from .report import render
-    from .report.problems import problem_lines, stack_redactor
+    from .report.problems import plan_failure_lines
 
     name = stack or env
     if name is None:
@@ -219,10 +219,8 @@ def plan(
             limits=limits,
             missing_ok=missing_ok,
         )
-    except SpecError as exc:
-        raise _fail(problem_lines(exc.problems, stack_redactor(path))) from None
-    except ProgramError as exc:
-        raise _fail([stack_redactor(path).text(f"error: {exc}")]) from None
+    except (SpecError, ProgramError) as exc:
+        raise _fail(plan_failure_lines(exc, path)) from None
     text = render(document, fmt.value)
     if output is not None:
         output.write_text(text, encoding="utf-8")

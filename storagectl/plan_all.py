@@ -44,7 +44,7 @@ from .parallel import PLAN_OVERHEAD_S, Interrupted, Outcome, fork_job, run_jobs,
 from .planner import eprint, plan_stack
 from .program_imports import sdk_modules
 from .progress import PlanProgress
-from .report.problems import problem_lines, stack_redactor
+from .report.problems import plan_failure_lines
 from .workspace import find_program, stack_file, stacks
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
@@ -202,18 +202,11 @@ def _plan_job(
             limits=limits,
         )
     except (SpecError, ProgramError) as exc:
-        return EXIT_INVALID, json.dumps({"problems": failure_lines(exc, path)}).encode("utf-8")
+        return EXIT_INVALID, json.dumps({"problems": plan_failure_lines(exc, path)}).encode("utf-8")
     violations = document["summary"]["violations"]
     reply = {"text": render(document, fmt), "violations": violations}
     status = EXIT_VIOLATIONS if violations["mandatory"] else EXIT_OK
     return status, json.dumps(reply).encode("utf-8")
-
-
-def failure_lines(exc: SpecError | ProgramError, path: Path | None) -> list[str]:
-    """What `storagectl plan NAME` prints when the stack cannot be planned (redacted)."""
-    if isinstance(exc, SpecError):
-        return problem_lines(exc.problems, stack_redactor(path))
-    return [stack_redactor(path).text(f"error: {exc}")]
 
 
 def _stack_result(outcome: Outcome, limits: Limits) -> StackResult:

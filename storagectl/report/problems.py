@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from stackspec import SpecError
 from stackspec.source import read_stack_file
 
 from ..redact import SECRET, Redactor, is_credential_path
@@ -54,3 +55,11 @@ def problem_lines(problems: Iterable[Any], redactor: Redactor) -> list[str]:
             problem = dataclasses.replace(problem, message=message)  # type: ignore[type-var]
         lines.append(redactor.text(str(problem)))
     return lines
+
+
+def plan_failure_lines(exc: Exception, path: Path | None) -> list[str]:
+    """What `storagectl plan` prints when a stack cannot be planned, redacted: the stack
+    file's problems (a `SpecError`), or one `error:` line (a failed program)."""
+    if isinstance(exc, SpecError):
+        return problem_lines(exc.problems, stack_redactor(path))
+    return [stack_redactor(path).text(f"error: {exc}")]
