@@ -17,6 +17,7 @@ import pytest
 from components import outputs as out
 from storagectl import engine
 from storagectl.commands import options
+from tests.bench import run_benchmark
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -129,17 +130,9 @@ def test_plan_timeout_default_is_the_engines() -> None:
 
 
 def test_startup_benchmark_prints_one_row_per_command() -> None:
-    done = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "startup.py"), "--repeat", "1"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    header, *rows = done.stdout.strip().splitlines()
+    code, header, rows = run_benchmark("startup.py", "--repeat", "1")
     # Every timed command exits 0: a crashing command would time nothing.
-    assert (done.returncode, header.split(), [row.split()[-1] for row in rows]) == (
+    assert (code, header.split(), [row.split()[-1] for row in rows]) == (
         0,
         ["command", "wall", "s", "cpu", "s", "exit"],
         ["0"] * 5,
